@@ -1,0 +1,72 @@
+import type { z } from 'zod';
+import { ErrorCodes, type ErrorCode } from './errors.js';
+import {
+  CLIENT_MESSAGE_TYPES,
+  ClientMessageSchema,
+  SERVER_MESSAGE_TYPES,
+  ServerMessageSchema,
+  type ClientMessage,
+  type ServerMessage,
+} from './messages.js';
+import { MAX_MESSAGE_BYTES } from './version.js';
+
+/** The outcome of decoding one frame: a typed message, or a stable code and a reason. */
+export type DecodeResult<T> =
+  | { ok: true; message: T }
+  | { ok: false; code: ErrorCode; message: string; type?: string };
+
+/** Decodes a frame sent by a client. Never throws. */
+export function decodeClientMessage(frame: string): DecodeResult<ClientMessage> {
+  return decodeWith(ClientMessageSchema, CLIENT_TYPES, frame);
+}
+
+/** Decodes a frame sent by the server. Never throws. */
+export function decodeServerMessage(frame: string): DecodeResult<ServerMessage> {
+  return decodeWith(ServerMessageSchema, SERVER_TYPES, frame);
+}
+
+/** Serialises a message for the wire. */
+export function encodeMessage(message: ClientMessage | ServerMessage): string {
+  return JSON.stringify(message);
+}
+
+const CLIENT_TYPES: ReadonlySet<string> = new Set(CLIENT_MESSAGE_TYPES);
+const SERVER_TYPES: ReadonlySet<string> = new Set(SERVER_MESSAGE_TYPES);
+
+function decodeWith<T>(schema: z.ZodType<T>, types: ReadonlySet<string>, frame: string): DecodeResult<T> {
+  // Byte length can only exceed string length; check the cheap bound first.
+  if (frame.length > MAX_MESSAGE_BYTES || byteLength(frame) > MAX_MESSAGE_BYTES) {
+    return { ok: false, code: ErrorCodes.MESSAGE_TOO_LARGE, message: `message exceeds ${MAX_MESSAGE_BYTES} bytes` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(frame);
+  } catch {
+    return { ok: false, code: ErrorCodes.BAD_MESSAGE, message: 'message is not valid JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, code: ErrorCodes.BAD_MESSAGE, message: 'message must be a JSON object' };
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== 'string') {
+    return { ok: false, code: ErrorCodes.BAD_MESSAGE, message: 'message has no string "type"' };
+  }
+  if (!types.has(type)) {
+    return { ok: false, code: ErrorCodes.UNKNOWN_TYPE, message: `unknown message type "${type.slice(0, 64)}"`, type: type.slice(0, 64) };
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, message: parsed.data };
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  return {
+    ok: false,
+    code: ErrorCodes.BAD_MESSAGE,
+    message: `invalid "${type}" message${where}: ${issue?.message ?? 'does not match schema'}`,
+    type,
+  };
+}
+
+const encoder = new TextEncoder();
+function byteLength(s: string): number {
+  return encoder.encode(s).length;
+}

@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './version.js';
+export * from './messages.js';
+export * from './codec.js';
+export * from './session-code.js';
+export { assertNever } from './assert-never.js';

@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.js';
+import { SESSION_CODE_PATTERN } from './session-code.js';
+
+// ---- Shared pieces -------------------------------------------------------------------
+
+/** Server-assigned participant id. */
+export const ParticipantIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'invalid participant id');
+/** Canonical session code, `abc-defg-hjk`. */
+export const SessionCodeSchema = z.string().regex(SESSION_CODE_PATTERN, 'invalid session code');
+/** A display name: 1–64 characters after trimming, no control characters. */
+export const DisplayNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'name is empty')
+  .max(64, 'name is longer than 64 characters')
+  // eslint-disable-next-line no-control-regex
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'name has control characters');
+
+/** What a participant is sending: microphone muted, camera off. */
+export const MediaStateSchema = z.object({ muted: z.boolean(), cameraOff: z.boolean() });
+/** A participant as every other member of the session sees it. */
+export const ParticipantInfoSchema = z.object({
+  id: ParticipantIdSchema,
+  name: DisplayNameSchema,
+  muted: z.boolean(),
+  cameraOff: z.boolean(),
+});
+/** An RTCIceServer as handed to browsers. */
+export const IceServerSchema = z.object({
+  urls: z.union([z.string(), z.array(z.string())]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+/** A trickled ICE candidate (RTCIceCandidateInit); `null` marks end of candidates. */
+export const IceCandidateSchema = z.object({
+  candidate: z.string().max(1024),
+  sdpMid: z.string().max(64).nullable().optional(),
+  sdpMLineIndex: z.number().int().min(0).max(1024).nullable().optional(),
+  usernameFragment: z.string().max(256).nullable().optional(),
+});
+const Sdp = z.string().min(1).max(60_000);
+
+// ---- Client → server -------------------------------------------------------------------
+
+/** Opens the handshake; `resume` is a token from an earlier `joined` to keep one's identity. */
+export const HelloSchema = z.object({ type: z.literal('hello'), v: z.number().int(), resume: z.string().max(512).optional() });
+/** Asks the server for a new session. */
+export const CreateSchema = z.object({ type: z.literal('create') });
+/** Joins a session by code. */
+export const JoinSchema = z.object({
+  type: z.literal('join'),
+  code: SessionCodeSchema,
+  name: DisplayNameSchema,
+  media: MediaStateSchema,
+});
+/** Leaves the session. */
+export const LeaveSchema = z.object({ type: z.literal('leave') });
+/** An SDP offer for one participant. */
+export const OfferSchema = z.object({ type: z.literal('offer'), to: ParticipantIdSchema, sdp: Sdp });
+/** An SDP answer for one participant. */
+export const AnswerSchema = z.object({ type: z.literal('answer'), to: ParticipantIdSchema, sdp: Sdp });
+/** A trickled ICE candidate for one participant. */
+export const IceCandidateMessageSchema = z.object({
+  type: z.literal('ice-candidate'),
+  to: ParticipantIdSchema,
+  candidate: IceCandidateSchema.nullable(),
+});
+/** Tells the session that one's microphone or camera changed. */
+export const MediaStateMessageSchema = z.object({ type: z.literal('media-state'), muted: z.boolean(), cameraOff: z.boolean() });
+/** Heartbeat; `t` is echoed back in `pong`. */
+export const PingSchema = z.object({ type: z.literal('ping'), t: z.number() });
+
+/** Every message a client may send. */
+export const ClientMessageSchema = z.discriminatedUnion('type', [
+  HelloSchema,
+  CreateSchema,
+  JoinSchema,
+  LeaveSchema,
+  OfferSchema,
+  AnswerSchema,
+  IceCandidateMessageSchema,
+  MediaStateMessageSchema,
+  PingSchema,
+]);
+
+// ---- Server → client -------------------------------------------------------------------
+
+/** Completes the handshake and assigns the participant id. */
+export const WelcomeSchema = z.object({
+  type: z.literal('welcome'),
+  v: z.number().int(),
+  participantId: ParticipantIdSchema,
+  resumed: z.boolean(),
+  heartbeatMs: z.number().int().positive(),
+  maxMessageBytes: z.number().int().positive(),
+  iceServers: z.array(IceServerSchema),
+});
+/** A new session exists; join it with `join`. */
+export const CreatedSchema = z.object({ type: z.literal('created'), code: SessionCodeSchema });
+/** The sender is now in the session; lists who else is there. */
+export const JoinedSchema = z.object({
+  type: z.literal('joined'),
+  code: SessionCodeSchema,
+  self: ParticipantInfoSchema,
+  participants: z.array(ParticipantInfoSchema),
+  topology: z.literal('mesh'),
+  maxParticipants: z.number().int().positive(),
+  resumeToken: z.string(),
+});
+/** The join was refused. */
+export const JoinErrorSchema = z.object({ type: z.literal('join-error'), code: z.enum(ERROR_CODES), message: z.string() });
+/** Someone joined (or came back) to the session. */
+export const ParticipantJoinedSchema = z.object({ type: z.literal('participant-joined'), participant: ParticipantInfoSchema });
+/** Someone left the session. */
+export const ParticipantLeftSchema = z.object({
+  type: z.literal('participant-left'),
+  participantId: ParticipantIdSchema,
+  reason: z.enum(['left', 'disconnected', 'timeout']),
+});
+/** An offer relayed from `from`. */
+export const RelayedOfferSchema = z.object({ type: z.literal('offer'), from: ParticipantIdSchema, sdp: Sdp });
+/** An answer relayed from `from`. */
+export const RelayedAnswerSchema = z.object({ type: z.literal('answer'), from: ParticipantIdSchema, sdp: Sdp });
+/** An ICE candidate relayed from `from`. */
+export const RelayedIceCandidateSchema = z.object({
+  type: z.literal('ice-candidate'),
+  from: ParticipantIdSchema,
+  candidate: IceCandidateSchema.nullable(),
+});
+/** A participant's microphone or camera changed. */
+export const RelayedMediaStateSchema = z.object({
+  type: z.literal('media-state'),
+  from: ParticipantIdSchema,
+  muted: z.boolean(),
+  cameraOff: z.boolean(),
+});
+/** Heartbeat reply. */
+export const PongSchema = z.object({ type: z.literal('pong'), t: z.number() });
+/** A request failed; `ref` names the message type that caused it. */
+export const ErrorMessageSchema = z.object({
+  type: z.literal('error'),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  ref: z.string().optional(),
+});
+/** The server is shutting down; clients should reconnect later. */
+export const ByeSchema = z.object({ type: z.literal('bye'), reason: z.enum(['shutdown']) });
+
+/** Every message the server may send. */
+export const ServerMessageSchema = z.discriminatedUnion('type', [
+  WelcomeSchema,
+  CreatedSchema,
+  JoinedSchema,
+  JoinErrorSchema,
+  ParticipantJoinedSchema,
+  ParticipantLeftSchema,
+  RelayedOfferSchema,
+  RelayedAnswerSchema,
+  RelayedIceCandidateSchema,
+  RelayedMediaStateSchema,
+  PongSchema,
+  ErrorMessageSchema,
+  ByeSchema,
+]);
+
+/** A message from client to server. */
+export type ClientMessage = z.infer<typeof ClientMessageSchema>;
+/** A message from server to client. */
+export type ServerMessage = z.infer<typeof ServerMessageSchema>;
+/** A participant as others see it. */
+export type ParticipantInfo = z.infer<typeof ParticipantInfoSchema>;
+/** Microphone and camera state. */
+export type MediaState = z.infer<typeof MediaStateSchema>;
+/** An ICE server for RTCPeerConnection. */
+export type IceServer = z.infer<typeof IceServerSchema>;
+/** An ICE candidate on the wire. */
+export type IceCandidate = z.infer<typeof IceCandidateSchema>;
+/** A client message of one type. */
+export type ClientMessageOf<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;
+/** A server message of one type. */
+export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
+
+/** The `type` of every client message, for docs and tests. */
+export const CLIENT_MESSAGE_TYPES = ClientMessageSchema.options.map((o) => o.shape.type.value);
+/** The `type` of every server message, for docs and tests. */
+export const SERVER_MESSAGE_TYPES = ServerMessageSchema.options.map((o) => o.shape.type.value);

@@ -1,0 +1,50 @@
+import { hostname, networkInterfaces } from 'node:os';
+
+/** One local address the server can be reached on. */
+export interface LocalAddress {
+  address: string;
+  family: 'IPv4' | 'IPv6';
+  internal: boolean;
+}
+
+/** Every IPv4 and IPv6 address of this machine (link-local IPv6 left out: browsers can't use them in URLs). */
+export function localAddresses(): LocalAddress[] {
+  const out: LocalAddress[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (a.family === 'IPv6' && a.address.toLowerCase().startsWith('fe80')) continue;
+      out.push({ address: a.address, family: a.family, internal: a.internal });
+    }
+  }
+  return out;
+}
+
+/** Names the certificate must cover: localhost, the host name and every local address. */
+export function certificateNames(): { dns: string[]; ips: string[] } {
+  const dns = new Set(['localhost']);
+  const host = hostname();
+  if (host) {
+    dns.add(host);
+    if (!host.includes('.')) dns.add(`${host}.local`);
+  }
+  const ips = new Set(['127.0.0.1', '::1']);
+  for (const a of localAddresses()) ips.add(a.address);
+  return { dns: [...dns], ips: [...ips] };
+}
+
+/** Formats a URL host part: IPv6 addresses go in brackets. */
+export function urlHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+/** The URLs to print at start, one per reachable address, external ones first. */
+export function serverUrls(scheme: 'http' | 'https', host: string, port: number): string[] {
+  const wildcard = host === '::' || host === '0.0.0.0';
+  if (!wildcard) return [`${scheme}://${urlHost(host)}:${port}/`];
+  const addrs = localAddresses()
+    .filter((a) => host === '::' || a.family === 'IPv4')
+    .sort((a, b) => Number(a.internal) - Number(b.internal) || (a.family === 'IPv4' ? -1 : 1));
+  const urls = [`${scheme}://localhost:${port}/`];
+  for (const a of addrs) if (!a.internal) urls.push(`${scheme}://${urlHost(a.address)}:${port}/`);
+  return urls;
+}

@@ -1,0 +1,90 @@
+import { ErrorCodes, LecternError, type ServerMessage } from '@lectern/protocol';
+import type { Participant } from './participant.js';
+
+/** Why a participant left; mirrors the wire's `participant-left.reason`. */
+export type LeaveReason = 'left' | 'disconnected' | 'timeout';
+
+/** The messages a member may address to exactly one other member. */
+export type DirectSignal =
+  | Extract<ServerMessage, { type: 'offer' }>
+  | Extract<ServerMessage, { type: 'answer' }>
+  | Extract<ServerMessage, { type: 'ice-candidate' }>;
+
+/** Hooks the registry uses to learn when a room empties. */
+export interface RoomOwner {
+  roomEmptied(room: Room): void;
+  roomOccupied(room: Room): void;
+}
+
+/** A session: its members, and the rule that messages only travel between them. */
+export class Room {
+  readonly participants = new Map<string, Participant>();
+  #closed = false;
+
+  constructor(
+    readonly code: string,
+    readonly maxParticipants: number,
+    private readonly owner: RoomOwner,
+  ) {}
+
+  get size(): number {
+    return this.participants.size;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get(id: string): Participant | undefined {
+    return this.participants.get(id);
+  }
+
+  /** Adds a member and tells the others. Throws ROOM_FULL. */
+  add(participant: Participant): void {
+    if (this.#closed) throw new LecternError(ErrorCodes.ROOM_NOT_FOUND, 'this session has ended');
+    if (this.participants.has(participant.id)) throw new LecternError(ErrorCodes.ALREADY_JOINED, 'already in this session');
+    if (this.participants.size >= this.maxParticipants) {
+      throw new LecternError(ErrorCodes.ROOM_FULL, `this session is full (${this.maxParticipants} people)`);
+    }
+    const wasEmpty = this.participants.size === 0;
+    this.participants.set(participant.id, participant);
+    this.broadcast({ type: 'participant-joined', participant: participant.info() }, participant.id);
+    if (wasEmpty) this.owner.roomOccupied(this);
+  }
+
+  /**
+   * A member came back on a new connection while the old one was still open: swap the link
+   * and announce them again so the others rebuild their media connection to them.
+   */
+  reattach(participant: Participant): void {
+    this.broadcast({ type: 'participant-joined', participant: participant.info() }, participant.id);
+  }
+
+  /** Removes a member (no-op when absent) and tells the others why. */
+  remove(id: string, reason: LeaveReason): boolean {
+    if (!this.participants.delete(id)) return false;
+    this.broadcast({ type: 'participant-left', participantId: id, reason });
+    if (this.participants.size === 0) this.owner.roomEmptied(this);
+    return true;
+  }
+
+  /** Delivers a signal from one member to another. Throws PARTICIPANT_NOT_FOUND / NOT_ALLOWED. */
+  relay(fromId: string, toId: string, message: DirectSignal): void {
+    if (!this.participants.has(fromId)) throw new LecternError(ErrorCodes.NOT_JOINED, 'not a member of this session');
+    if (fromId === toId) throw new LecternError(ErrorCodes.NOT_ALLOWED, 'cannot signal yourself');
+    const target = this.participants.get(toId);
+    if (!target) throw new LecternError(ErrorCodes.PARTICIPANT_NOT_FOUND, `no participant "${toId}" in this session`);
+    target.link.send(message);
+  }
+
+  /** Sends to every member except `exceptId`. */
+  broadcast(message: ServerMessage, exceptId?: string): void {
+    for (const p of this.participants.values()) if (p.id !== exceptId) p.link.send(message);
+  }
+
+  /** Ends the session; members are not told (the caller closes their connections). Idempotent. */
+  close(): void {
+    this.#closed = true;
+    this.participants.clear();
+  }
+}

@@ -1,0 +1,136 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '@lectern/protocol';
+import type { LecternConfig } from './config.js';
+import { ensureDataDir, ensureSelfSignedCertificate, ensureServerSecret, type TlsMaterial } from './data-dir.js';
+import { createRequestHandler } from './http.js';
+import { RoomRegistry } from './rooms/registry.js';
+import { CloseCodes, Connection } from './signaling/connection.js';
+import { ResumeTokens } from './signaling/resume-token.js';
+import { SignalingService } from './signaling/service.js';
+
+/** A running Lectern server. */
+export interface LecternServer {
+  readonly port: number;
+  readonly scheme: 'http' | 'https';
+  /** Base URL on loopback, e.g. `https://localhost:9000/`. */
+  readonly url: string;
+  /** The certificate in use (PEM), when serving HTTPS. */
+  readonly certificate: string | null;
+  /** Graceful stop: tells clients, closes sockets, stops listening. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Starts a server: HTTP(S) + WebSocket on one port. */
+export async function startServer(config: LecternConfig, log: Logger): Promise<LecternServer> {
+  await ensureDataDir(config.dataDir);
+  const secret = await ensureServerSecret(config.dataDir);
+  const tls = config.http ? null : await loadTls(config, log);
+
+  const rooms = new RoomRegistry({
+    maxParticipants: config.maxParticipants,
+    maxRooms: config.maxRooms,
+    emptyRoomTtlMs: config.emptyRoomTtlMs,
+  });
+  const signaling = new SignalingService(
+    rooms,
+    new ResumeTokens(secret),
+    { heartbeatTimeoutMs: config.heartbeatTimeoutMs, iceServers: () => [] },
+    log.child({ component: 'signaling' }),
+  );
+  const startedAt = Date.now();
+  const handler = createRequestHandler(config.webRoot, {
+    health: () => ({
+      version: PROTOCOL_VERSION,
+      uptimeS: Math.round((Date.now() - startedAt) / 1000),
+      sessions: rooms.size,
+      connections: signaling.connections.size,
+    }),
+  });
+  const http: HttpServer = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createHttpServer(handler);
+  http.headersTimeout = 20_000;
+  http.requestTimeout = 30_000;
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false });
+  let nextConn = 0;
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/ws') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    socket.on('error', () => socket.destroy());
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const remote = req.socket.remoteAddress ?? 'unknown';
+      const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling);
+      signaling.add(conn);
+      conn.log.debug({ remote }, 'connection opened');
+    });
+  });
+  http.on('clientError', (_err, socket) => socket.destroy());
+
+  const port = await listen(http, config.port, config.host);
+  const scheme = tls ? 'https' : 'http';
+  let closing: Promise<void> | null = null;
+
+  return {
+    port,
+    scheme,
+    url: `${scheme}://localhost:${port}/`,
+    certificate: tls?.cert ?? null,
+    close() {
+      closing ??= (async () => {
+        signaling.shutdown();
+        rooms.close();
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeIdleConnections();
+          setTimeout(() => {
+            http.closeAllConnections();
+            resolve();
+          }, 1500).unref();
+        });
+        wss.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+async function loadTls(config: LecternConfig, log: Logger): Promise<TlsMaterial> {
+  if (config.certFile && config.keyFile) {
+    const [cert, key] = await Promise.all([readFile(config.certFile, 'utf8'), readFile(config.keyFile, 'utf8')]);
+    return { cert, key };
+  }
+  return ensureSelfSignedCertificate(config.dataDir, log);
+}
+
+function listen(server: HttpServer, port: number, host: string): Promise<number> {
+  const attempt = (h: string) =>
+    new Promise<number>((resolve, reject) => {
+      const onError = (err: Error) => {
+        server.off('listening', onListening);
+        reject(err);
+      };
+      const onListening = () => {
+        server.off('error', onError);
+        resolve((server.address() as AddressInfo).port);
+      };
+      server.once('error', onError);
+      server.once('listening', onListening);
+      server.listen({ port, host: h });
+    });
+  return attempt(host).catch((err: NodeJS.ErrnoException) => {
+    // Machines with IPv6 turned off cannot bind "::"; fall back to every IPv4 address.
+    if (host === '::' && (err.code === 'EAFNOSUPPORT' || err.code === 'EADDRNOTAVAIL')) return attempt('0.0.0.0');
+    throw err;
+  });
+}
+
+export { CloseCodes };

@@ -1,0 +1,123 @@
+import type { Logger } from 'pino';
+import type WebSocket from 'ws';
+import {
+  ErrorCodes,
+  decodeClientMessage,
+  encodeMessage,
+  type ClientMessage,
+  type ErrorCode,
+  type ServerMessage,
+} from '@lectern/protocol';
+import type { Participant, ParticipantLink } from '../rooms/participant.js';
+import type { Room } from '../rooms/room.js';
+
+/** Application close codes (4000–4999 are ours). */
+export const CloseCodes = {
+  GOING_AWAY: 1001,
+  POLICY: 1008,
+  TOO_BIG: 1009,
+  HEARTBEAT_TIMEOUT: 4000,
+  REPLACED: 4001,
+} as const;
+
+/** Where a connection is in its life. */
+export type ConnectionState = 'handshake' | 'ready' | 'joined' | 'closed';
+
+const TRANSITIONS: Record<ConnectionState, readonly ConnectionState[]> = {
+  handshake: ['ready', 'closed'],
+  ready: ['joined', 'closed'],
+  joined: ['ready', 'closed'],
+  closed: [],
+};
+
+/** What a connection hands up to the signaling service. */
+export interface ConnectionHandler {
+  handle(connection: Connection, message: ClientMessage): void;
+  closed(connection: Connection): void;
+}
+
+/**
+ * One WebSocket: decodes at the edge, answers bad frames with an error, keeps the
+ * heartbeat, and is the participant's link to its client. The domain never sees raw JSON.
+ */
+export class Connection implements ParticipantLink {
+  #state: ConnectionState = 'handshake';
+  lastSeen = Date.now();
+  /** Assigned in `welcome`. */
+  participantId = '';
+  /** Session this connection may re-open (from a verified resume token). */
+  resumableCode: string | null = null;
+  room: Room | null = null;
+  participant: Participant | null = null;
+  /** Set when this connection no longer speaks for its participant (taken over, timed out, shut down). */
+  detached = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    readonly remoteAddress: string,
+    readonly log: Logger,
+    private readonly handler: ConnectionHandler,
+  ) {
+    socket.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
+    socket.on('close', () => this.#onClose());
+    socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The one way to change state; throws on a move the table does not allow. */
+  transition(to: ConnectionState): void {
+    if (this.#state === to) return;
+    if (!TRANSITIONS[this.#state].includes(to)) throw new Error(`connection: illegal transition ${this.#state} → ${to}`);
+    this.#state = to;
+  }
+
+  send(message: ServerMessage): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(encodeMessage(message));
+  }
+
+  sendError(code: ErrorCode, message: string, ref?: string): void {
+    this.send(ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.socket.readyState === this.socket.CLOSED || this.socket.readyState === this.socket.CLOSING) return;
+    this.socket.close(code, reason);
+    // A peer that never answers the close handshake must not hold the socket open.
+    setTimeout(() => this.socket.terminate(), 2000).unref();
+  }
+
+  #onFrame(data: WebSocket.RawData, isBinary: boolean): void {
+    this.lastSeen = Date.now();
+    if (isBinary) {
+      this.sendError(ErrorCodes.BAD_MESSAGE, 'binary frames are not accepted; send JSON text');
+      return;
+    }
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const decoded = decodeClientMessage(text);
+    if (!decoded.ok) {
+      if (decoded.code === ErrorCodes.UNKNOWN_TYPE) this.log.info({ type: decoded.type }, 'ignored unknown message type');
+      else this.log.debug({ code: decoded.code, reason: decoded.message }, 'rejected message');
+      this.sendError(decoded.code, decoded.message, decoded.type);
+      return;
+    }
+    try {
+      this.handler.handle(this, decoded.message);
+    } catch (err) {
+      this.log.error({ err, type: decoded.message.type }, 'handler failed');
+      this.sendError(ErrorCodes.INTERNAL, 'the server failed to handle this message', decoded.message.type);
+    }
+  }
+
+  #onClose(): void {
+    if (this.#state === 'closed') return;
+    try {
+      this.handler.closed(this);
+    } finally {
+      this.transition('closed');
+    }
+  }
+}

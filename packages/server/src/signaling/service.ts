@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  ErrorCodes,
+  LecternError,
+  MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+  assertNever,
+  type ClientMessage,
+  type ClientMessageOf,
+  type IceServer,
+} from '@lectern/protocol';
+import { Participant } from '../rooms/participant.js';
+import type { RoomRegistry } from '../rooms/registry.js';
+import type { LeaveReason } from '../rooms/room.js';
+import { CloseCodes, type Connection, type ConnectionHandler } from './connection.js';
+import type { ResumeTokens } from './resume-token.js';
+
+/** Signaling settings. */
+export interface SignalingOptions {
+  heartbeatTimeoutMs: number;
+  iceServers: () => IceServer[];
+}
+
+/**
+ * The signaling protocol: handshake, sessions, relay between members of one session, and
+ * heartbeats. One instance per server; every connection reports here.
+ */
+export class SignalingService implements ConnectionHandler {
+  readonly connections = new Set<Connection>();
+  #sweep: NodeJS.Timeout;
+
+  constructor(
+    private readonly rooms: RoomRegistry,
+    private readonly tokens: ResumeTokens,
+    private readonly options: SignalingOptions,
+    private readonly log: Logger,
+  ) {
+    this.#sweep = setInterval(() => this.#expireSilent(), Math.max(250, Math.floor(options.heartbeatTimeoutMs / 4)));
+    this.#sweep.unref();
+  }
+
+  add(connection: Connection): void {
+    this.connections.add(connection);
+  }
+
+  handle(conn: Connection, message: ClientMessage): void {
+    if (message.type !== 'hello' && conn.state === 'handshake') {
+      conn.sendError(ErrorCodes.HANDSHAKE_REQUIRED, 'send "hello" first', message.type);
+      return;
+    }
+    switch (message.type) {
+      case 'hello':
+        return this.#hello(conn, message);
+      case 'create':
+        return this.#create(conn);
+      case 'join':
+        return this.#join(conn, message);
+      case 'leave':
+        return this.#leave(conn, 'left');
+      case 'offer':
+      case 'answer':
+      case 'ice-candidate':
+        return this.#relay(conn, message);
+      case 'media-state':
+        return this.#mediaState(conn, message);
+      case 'ping':
+        conn.send({ type: 'pong', t: message.t });
+        return;
+      default:
+        return assertNever(message, 'client message');
+    }
+  }
+
+  closed(conn: Connection): void {
+    this.connections.delete(conn);
+    if (!conn.detached) this.#leave(conn, 'disconnected');
+    conn.log.debug('connection closed');
+  }
+
+  #hello(conn: Connection, msg: ClientMessageOf<'hello'>): void {
+    if (conn.state !== 'handshake') {
+      conn.sendError(ErrorCodes.NOT_ALLOWED, 'the handshake is already done', 'hello');
+      return;
+    }
+    if (msg.v !== PROTOCOL_VERSION) {
+      conn.sendError(ErrorCodes.VERSION_MISMATCH, `this server speaks protocol v${PROTOCOL_VERSION}, not v${msg.v}`, 'hello');
+      conn.close(CloseCodes.POLICY, 'protocol version mismatch');
+      return;
+    }
+    const claim = msg.resume ? this.tokens.verify(msg.resume) : null;
+    conn.participantId = claim?.participantId ?? randomBytes(9).toString('base64url');
+    conn.resumableCode = claim?.code ?? null;
+    conn.transition('ready');
+    conn.send({
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      participantId: conn.participantId,
+      resumed: claim !== null,
+      heartbeatMs: Math.floor(this.options.heartbeatTimeoutMs / 3),
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      iceServers: this.options.iceServers(),
+    });
+  }
+
+  #create(conn: Connection): void {
+    try {
+      const room = this.rooms.create();
+      conn.log.info({ code: room.code }, 'session created');
+      conn.send({ type: 'created', code: room.code });
+    } catch (err) {
+      this.#replyError(conn, err, 'create');
+    }
+  }
+
+  #join(conn: Connection, msg: ClientMessageOf<'join'>): void {
+    if (conn.state === 'joined') {
+      conn.send({ type: 'join-error', code: ErrorCodes.ALREADY_JOINED, message: 'leave your current session first' });
+      return;
+    }
+    try {
+      let room = this.rooms.get(msg.code);
+      if (!room && conn.resumableCode === msg.code) room = this.rooms.restore(msg.code);
+      if (!room) throw new LecternError(ErrorCodes.ROOM_NOT_FOUND, 'no session has this code; check it and try again');
+      const existing = room.get(conn.participantId);
+      let participant: Participant;
+      if (existing) {
+        // The same person on a new connection (the old one has not noticed it is dead yet).
+        const old = existing.link as Connection;
+        old.detached = true;
+        old.close(CloseCodes.REPLACED, 'replaced by a newer connection');
+        existing.link = conn;
+        existing.name = msg.name;
+        existing.media = msg.media;
+        participant = existing;
+        room.reattach(participant);
+      } else {
+        participant = new Participant(conn.participantId, msg.name, msg.media, conn);
+        room.add(participant);
+      }
+      conn.room = room;
+      conn.participant = participant;
+      conn.transition('joined');
+      conn.send({
+        type: 'joined',
+        code: room.code,
+        self: participant.info(),
+        participants: [...room.participants.values()].filter((p) => p !== participant).map((p) => p.info()),
+        topology: 'mesh',
+        maxParticipants: room.maxParticipants,
+        resumeToken: this.tokens.issue(participant.id, room.code),
+      });
+      conn.log.info({ code: room.code, size: room.size, resumed: existing !== undefined }, 'joined session');
+    } catch (err) {
+      const e = this.#asLecternError(err, conn, 'join');
+      conn.send({ type: 'join-error', code: e.code, message: e.message });
+    }
+  }
+
+  #leave(conn: Connection, reason: LeaveReason): void {
+    const { room, participant } = conn;
+    if (!room || !participant) return;
+    conn.room = null;
+    conn.participant = null;
+    if (participant.link === conn && room.remove(participant.id, reason)) {
+      conn.log.info({ code: room.code, reason, size: room.size }, 'left session');
+    }
+    if (conn.state === 'joined') conn.transition('ready');
+  }
+
+  #relay(conn: Connection, msg: ClientMessageOf<'offer' | 'answer' | 'ice-candidate'>): void {
+    const { room } = conn;
+    if (!room) {
+      conn.sendError(ErrorCodes.NOT_JOINED, 'join a session before signaling', msg.type);
+      return;
+    }
+    try {
+      const from = conn.participantId;
+      switch (msg.type) {
+        case 'offer':
+        case 'answer':
+          room.relay(from, msg.to, { type: msg.type, from, sdp: msg.sdp });
+          break;
+        case 'ice-candidate':
+          room.relay(from, msg.to, { type: 'ice-candidate', from, candidate: msg.candidate });
+          break;
+        default:
+          assertNever(msg, 'relayed message');
+      }
+    } catch (err) {
+      this.#replyError(conn, err, msg.type);
+    }
+  }
+
+  #mediaState(conn: Connection, msg: ClientMessageOf<'media-state'>): void {
+    const { room, participant } = conn;
+    if (!room || !participant) {
+      conn.sendError(ErrorCodes.NOT_JOINED, 'join a session first', 'media-state');
+      return;
+    }
+    participant.media = { muted: msg.muted, cameraOff: msg.cameraOff };
+    room.broadcast({ type: 'media-state', from: participant.id, muted: msg.muted, cameraOff: msg.cameraOff }, participant.id);
+  }
+
+  #replyError(conn: Connection, err: unknown, ref: string): void {
+    const e = this.#asLecternError(err, conn, ref);
+    conn.sendError(e.code, e.message, ref);
+  }
+
+  #asLecternError(err: unknown, conn: Connection, ref: string): LecternError {
+    if (err instanceof LecternError) return err;
+    conn.log.error({ err, ref }, 'unexpected failure');
+    return new LecternError(ErrorCodes.INTERNAL, 'the server failed to handle this request');
+  }
+
+  #expireSilent(): void {
+    const deadline = Date.now() - this.options.heartbeatTimeoutMs;
+    for (const conn of this.connections) {
+      if (conn.lastSeen >= deadline) continue;
+      conn.log.info('heartbeat timeout');
+      this.connections.delete(conn);
+      if (!conn.detached) this.#leave(conn, 'timeout');
+      conn.detached = true; // already removed; the close event must not remove again
+      conn.close(CloseCodes.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
+    }
+  }
+
+  /** Tells every client the server is going away and closes the sockets. */
+  shutdown(): void {
+    clearInterval(this.#sweep);
+    for (const conn of this.connections) {
+      conn.send({ type: 'bye', reason: 'shutdown' });
+      conn.detached = true; // no participant-left storm while everyone goes
+      conn.close(CloseCodes.GOING_AWAY, 'server shutting down');
+    }
+    this.connections.clear();
+  }
+}
