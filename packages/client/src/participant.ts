@@ -1,0 +1,66 @@
+import type { ParticipantInfo } from '@lectern/protocol';
+
+/** How the media link to a remote participant is doing, in terms a UI can show. */
+export type ParticipantConnection = 'connecting' | 'connected' | 'unstable' | 'failed' | 'reconnecting';
+
+/** Someone else in the session, as this client sees them. Read-only for apps. */
+export class RemoteParticipant {
+  /** Their audio and video, once it arrives. */
+  stream: MediaStream | null = null;
+  /** Recent audio level 0..1. */
+  audioLevel = 0;
+  /** True while their audio level says they are talking. */
+  speaking = false;
+  connection: ParticipantConnection = 'connecting';
+
+  constructor(
+    readonly id: string,
+    public name: string,
+    public muted: boolean,
+    public cameraOff: boolean,
+  ) {}
+
+  /** @internal Applies what the server says about them. */
+  update(info: ParticipantInfo): void {
+    this.name = info.name;
+    this.muted = info.muted;
+    this.cameraOff = info.cameraOff;
+  }
+}
+
+/** This client in the session. */
+export interface LocalParticipantState {
+  id: string;
+  name: string;
+  muted: boolean;
+  cameraOff: boolean;
+  audioLevel: number;
+  speaking: boolean;
+}
+
+/**
+ * Turns a level stream into a stable speaking flag: on above `on`, off only after staying
+ * below `off` for `holdMs` (so the indicator doesn't flicker between syllables).
+ */
+export class SpeakingDetector {
+  #speaking = false;
+  #quietSince = 0;
+
+  constructor(
+    private readonly on = 0.05,
+    private readonly off = 0.02,
+    private readonly holdMs = 600,
+  ) {}
+
+  /** Feeds a level; returns the current flag. */
+  update(level: number, now: number): boolean {
+    if (level >= this.on) {
+      this.#speaking = true;
+      this.#quietSince = 0;
+    } else if (this.#speaking && level < this.off) {
+      if (this.#quietSince === 0) this.#quietSince = now;
+      if (now - this.#quietSince >= this.holdMs) this.#speaking = false;
+    }
+    return this.#speaking;
+  }
+}

@@ -1,0 +1,425 @@
+import {
+  ErrorCodes,
+  LecternError,
+  normalizeSessionCode,
+  type ParticipantInfo,
+  type ServerMessage,
+  type ServerMessageOf,
+} from '@lectern/protocol';
+import { TypedEmitter } from './emitter.js';
+import type { LocalMediaEvents } from './local-media.js';
+import { RemoteParticipant, SpeakingDetector, type LocalParticipantState } from './participant.js';
+import { systemClock, type AudioLevelMeter, type AudioLevelMeterFactory, type Clock, type PeerConnectionFactory, type SignalTransportFactory } from './ports.js';
+import { SignalClient } from './signal-client.js';
+import { StateMachine } from './state.js';
+import { MeshTopology } from './topology/mesh.js';
+import type { LocalTracks, RemoteMediaStats, Topology } from './topology/topology.js';
+
+/** Where a Room is in its life. */
+export type RoomState = 'idle' | 'connecting' | 'connected' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'closed';
+
+const TABLE: Record<RoomState, readonly RoomState[]> = {
+  idle: ['connecting', 'closed'],
+  connecting: ['connected', 'reconnecting', 'closed'],
+  connected: ['joining', 'reconnecting', 'closed'],
+  joining: ['joined', 'connected', 'reconnecting', 'closed'],
+  joined: ['reconnecting', 'left', 'closed'],
+  reconnecting: ['connected', 'joined', 'left', 'closed'],
+  left: ['closed'],
+  closed: [],
+};
+
+/** Events of {@link Room}: the single list. */
+export type RoomEvents = {
+  stateChanged: [state: RoomState, previous: RoomState];
+  participantJoined: [participant: RemoteParticipant];
+  participantLeft: [participant: RemoteParticipant, reason: 'left' | 'disconnected' | 'timeout'];
+  /** Name, mute, camera, stream, speaking or connection of a participant changed. */
+  participantUpdated: [participant: RemoteParticipant];
+  /** The local participant's state changed. */
+  localUpdated: [local: LocalParticipantState];
+  /** Audio levels were sampled (about 5 times a second while joined). */
+  audioLevels: [];
+  /** A reconnect attempt is scheduled. */
+  reconnectAttempt: [attempt: number, delayMs: number];
+  /** The session could not be resumed after a reconnect; the room is now `left`. */
+  sessionEnded: [error: LecternError];
+  /** A non-fatal problem, for logs. */
+  error: [error: LecternError];
+};
+
+/** The local media a Room sends: {@link LocalMedia} or anything shaped like it. */
+export interface LocalMediaSource {
+  readonly tracks: LocalTracks;
+  readonly muted: boolean;
+  readonly cameraOff: boolean;
+  setMuted(muted: boolean): void;
+  setCameraOff(off: boolean): Promise<void>;
+  on<E extends keyof LocalMediaEvents>(event: E, listener: (...args: LocalMediaEvents[E]) => void): () => void;
+}
+
+/** What a Room needs; `createBrowserRoom()` fills these in for browsers. */
+export interface RoomOptions {
+  /** WebSocket URL of the server's signaling endpoint, e.g. `wss://host:9000/ws`. */
+  url: string;
+  transport: SignalTransportFactory;
+  peerConnectionFactory: PeerConnectionFactory;
+  /** Measures the local microphone for the speaking indicator. */
+  audioLevelMeter?: AudioLevelMeterFactory;
+  /** `relay` forces every media path through TURN. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** How long a participant missing after a reconnect is kept before being dropped. */
+  reconnectGraceMs?: number;
+  clock?: Clock;
+}
+
+/**
+ * A session, seen from one participant: connects to the server, creates or joins a session,
+ * sends local media and tracks everyone else. Survives server restarts and network drops.
+ */
+export class Room extends TypedEmitter<RoomEvents> {
+  readonly #sm: StateMachine<RoomState>;
+  readonly #signal: SignalClient;
+  readonly #clock: Clock;
+  readonly #participants = new Map<string, RemoteParticipant>();
+  readonly #detectors = new Map<string, SpeakingDetector>();
+  readonly #graceTimers = new Map<string, unknown>();
+  #topology: Topology | null = null;
+  #media: LocalMediaSource | null = null;
+  #mediaOff: Array<() => void> = [];
+  #meter: AudioLevelMeter | null = null;
+  #meterTrack: MediaStreamTrack | null = null;
+  #levelTimer: unknown = null;
+  #resumeToken: string | null = null;
+  #localDetector = new SpeakingDetector();
+  /** The session this room is in (or rejoining). */
+  code: string | null = null;
+  localParticipant: LocalParticipantState | null = null;
+
+  constructor(private readonly options: RoomOptions) {
+    super();
+    this.#clock = options.clock ?? systemClock;
+    this.#sm = new StateMachine<RoomState>('idle', TABLE, (to, from) => this.emit('stateChanged', to, from));
+    this.#signal = new SignalClient({ url: options.url, transport: options.transport, clock: this.#clock, resumeToken: () => this.#resumeToken });
+    this.#signal.on('message', (m) => this.#onMessage(m));
+    this.#signal.on('retry', (n, ms) => this.emit('reconnectAttempt', n, ms));
+    this.#signal.on('stateChanged', (s) => {
+      if (s === 'reconnecting' && this.#sm.can('reconnecting')) this.#sm.transition('reconnecting');
+    });
+    this.#signal.on('welcome', (_w, again) => {
+      if (again) void this.#afterReconnect();
+    });
+  }
+
+  get state(): RoomState {
+    return this.#sm.state;
+  }
+
+  /** Everyone else in the session. */
+  get participants(): ReadonlyMap<string, RemoteParticipant> {
+    return this.#participants;
+  }
+
+  /** Connects to the server; retries with backoff until it answers or the room is closed. */
+  async connect(): Promise<void> {
+    if (this.#sm.state !== 'idle') return;
+    this.#sm.transition('connecting');
+    await this.#signal.connect();
+    if (this.#sm.can('connected')) this.#sm.transition('connected');
+  }
+
+  /** Asks the server for a new session; returns its code. */
+  async createSession(): Promise<string> {
+    this.#requireState('connected', 'create a session');
+    const created = await this.#signal.request({ type: 'create' }, (m): m is ServerMessageOf<'created'> => m.type === 'created');
+    return created.code;
+  }
+
+  /** Joins a session by code (any spelling a person might type) and starts sending `media`. */
+  async join(code: string, options: { name: string; media: LocalMediaSource }): Promise<void> {
+    this.#requireState('connected', 'join');
+    const canonical = normalizeSessionCode(code);
+    if (!canonical) throw new LecternError(ErrorCodes.INVALID_CODE, 'that is not a session code (it looks like abc-defg-hjk)');
+    this.#sm.transition('joining');
+    this.code = canonical;
+    this.#media = options.media;
+    this.localParticipant = { id: '', name: options.name.trim(), muted: options.media.muted, cameraOff: options.media.cameraOff, audioLevel: 0, speaking: false };
+    try {
+      const joined = await this.#sendJoin();
+      this.#sm.transition('joined');
+      this.#applyJoined(joined, false);
+      this.#attachMedia(options.media);
+      this.#startLevels();
+    } catch (err) {
+      this.code = null;
+      this.#media = null;
+      if (this.#sm.can('connected') && this.#signal.state === 'open') this.#sm.transition('connected');
+      throw err;
+    }
+  }
+
+  /** Mutes or unmutes the microphone; everyone sees it. */
+  setMuted(muted: boolean): void {
+    this.#media?.setMuted(muted);
+  }
+
+  /** Turns the camera off or on; everyone sees it. */
+  async setCameraOff(off: boolean): Promise<void> {
+    await this.#media?.setCameraOff(off);
+  }
+
+  /** Receive-side media numbers for one participant (frames decoded, packets, candidate type). */
+  getStats(participantId: string): Promise<RemoteMediaStats | null> {
+    return this.#topology?.stats(participantId) ?? Promise.resolve(null);
+  }
+
+  /** Leaves the session; others see you go at once. */
+  leave(): void {
+    if (this.#sm.state !== 'joined' && this.#sm.state !== 'reconnecting') return;
+    this.#signal.send({ type: 'leave' });
+    this.#teardownSession();
+    this.#sm.transition('left');
+  }
+
+  /** Leaves and disconnects for good. Idempotent. */
+  close(): void {
+    if (this.#sm.state === 'closed') return;
+    if (this.#sm.state === 'joined') this.#signal.send({ type: 'leave' });
+    this.#teardownSession();
+    this.#signal.close();
+    this.#sm.transition('closed');
+    this.removeAllListeners();
+  }
+
+  #requireState(state: RoomState, what: string): void {
+    if (this.#sm.state !== state) throw new LecternError(ErrorCodes.INVALID_STATE, `cannot ${what} while ${this.#sm.state}`);
+  }
+
+  #sendJoin(): Promise<ServerMessageOf<'joined'>> {
+    const media = this.#media!;
+    return this.#signal
+      .request(
+        { type: 'join', code: this.code!, name: this.localParticipant!.name, media: { muted: media.muted, cameraOff: media.cameraOff } },
+        (m): m is ServerMessageOf<'joined'> | ServerMessageOf<'join-error'> => m.type === 'joined' || m.type === 'join-error',
+      )
+      .then((reply) => {
+        if (reply.type === 'join-error') throw new LecternError(reply.code, reply.message);
+        return reply;
+      });
+  }
+
+  #applyJoined(joined: ServerMessageOf<'joined'>, rejoin: boolean): void {
+    this.#resumeToken = joined.resumeToken;
+    this.code = joined.code;
+    this.localParticipant = { ...this.localParticipant!, id: joined.self.id };
+    if (!this.#topology || rejoin) {
+      // After a reconnect every peer rebuilds its links to us, so we start afresh too.
+      this.#topology?.close();
+      this.#topology = this.#createTopology(joined.self.id);
+    }
+    const present = new Set(joined.participants.map((p) => p.id));
+    for (const info of joined.participants) {
+      this.#upsert(info);
+      this.#topology.addPeer(info.id, true);
+    }
+    if (rejoin) {
+      for (const p of this.#participants.values()) {
+        if (present.has(p.id)) continue;
+        // Probably reconnecting too; keep the tile for a while.
+        this.#setConnection(p, 'reconnecting');
+        this.#startGrace(p.id);
+      }
+    }
+    this.emit('localUpdated', this.localParticipant!);
+  }
+
+  #createTopology(selfId: string): Topology {
+    const topology = new MeshTopology(
+      selfId,
+      { iceServers: this.#signal.welcome?.iceServers ?? [], iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' },
+      this.options.peerConnectionFactory,
+      (m) => this.#signal.send(m),
+    );
+    if (this.#media) topology.setLocalTracks(this.#media.tracks);
+    topology.on('remoteStream', (id, stream) => {
+      const p = this.#participants.get(id);
+      if (!p) return;
+      p.stream = stream;
+      this.emit('participantUpdated', p);
+    });
+    topology.on('connectionState', (id, state) => {
+      const p = this.#participants.get(id);
+      if (!p) return;
+      const map: Record<RTCPeerConnectionState, RemoteParticipant['connection']> = {
+        new: 'connecting',
+        connecting: 'connecting',
+        connected: 'connected',
+        disconnected: 'unstable',
+        failed: 'failed',
+        closed: 'failed',
+      };
+      this.#setConnection(p, map[state]);
+    });
+    topology.on('error', (id, e) => this.emit('error', new LecternError(ErrorCodes.INTERNAL, `media with ${id}: ${e.message}`, { cause: e })));
+    return topology;
+  }
+
+  #attachMedia(media: LocalMediaSource): void {
+    this.#topology?.setLocalTracks(media.tracks);
+    this.#mediaOff.push(
+      media.on('tracksChanged', (tracks) => this.#topology?.setLocalTracks(tracks)),
+      media.on('stateChanged', ({ muted, cameraOff }) => {
+        this.#signal.send({ type: 'media-state', muted, cameraOff });
+        if (this.localParticipant) {
+          this.localParticipant = { ...this.localParticipant, muted, cameraOff };
+          this.emit('localUpdated', this.localParticipant);
+        }
+      }),
+    );
+  }
+
+  async #afterReconnect(): Promise<void> {
+    if (!this.code || !this.#media) {
+      if (this.#sm.can('connected')) this.#sm.transition('connected');
+      return;
+    }
+    try {
+      const joined = await this.#sendJoin();
+      if (this.#sm.state !== 'reconnecting') return;
+      this.#sm.transition('joined');
+      this.#applyJoined(joined, true);
+      // Tell everyone our current mic/camera state (it may have changed while offline).
+      this.#signal.send({ type: 'media-state', muted: this.#media.muted, cameraOff: this.#media.cameraOff });
+    } catch (err) {
+      const e = err instanceof LecternError ? err : new LecternError(ErrorCodes.INTERNAL, String(err));
+      if (e.code === ErrorCodes.SERVER_UNREACHABLE) return; // dropped again; the next welcome retries
+      if (this.#sm.state !== 'reconnecting') return;
+      this.#teardownSession();
+      this.#sm.transition('left');
+      this.emit('sessionEnded', e);
+    }
+  }
+
+  #onMessage(m: ServerMessage): void {
+    switch (m.type) {
+      case 'participant-joined': {
+        const known = this.#participants.has(m.participant.id);
+        const p = this.#upsert(m.participant);
+        this.#clearGrace(p.id);
+        this.#setConnection(p, 'connecting');
+        this.#topology?.addPeer(p.id, false);
+        if (known) this.emit('participantUpdated', p);
+        return;
+      }
+      case 'participant-left':
+        this.#drop(m.participantId, m.reason);
+        return;
+      case 'offer':
+      case 'answer':
+      case 'ice-candidate':
+        if (this.#participants.has(m.from)) this.#topology?.handleSignal(m);
+        return;
+      case 'media-state': {
+        const p = this.#participants.get(m.from);
+        if (!p) return;
+        p.muted = m.muted;
+        p.cameraOff = m.cameraOff;
+        this.emit('participantUpdated', p);
+        return;
+      }
+      case 'error':
+        this.emit('error', new LecternError(m.code, m.message));
+        return;
+      default:
+        return; // replies are consumed by requests; others are not for the room
+    }
+  }
+
+  #upsert(info: ParticipantInfo): RemoteParticipant {
+    let p = this.#participants.get(info.id);
+    if (p) {
+      p.update(info);
+      return p;
+    }
+    p = new RemoteParticipant(info.id, info.name, info.muted, info.cameraOff);
+    this.#participants.set(p.id, p);
+    this.#detectors.set(p.id, new SpeakingDetector());
+    this.emit('participantJoined', p);
+    return p;
+  }
+
+  #drop(id: string, reason: 'left' | 'disconnected' | 'timeout'): void {
+    const p = this.#participants.get(id);
+    this.#clearGrace(id);
+    this.#topology?.removePeer(id);
+    if (!p) return;
+    this.#participants.delete(id);
+    this.#detectors.delete(id);
+    this.emit('participantLeft', p, reason);
+  }
+
+  #setConnection(p: RemoteParticipant, connection: RemoteParticipant['connection']): void {
+    if (p.connection === connection) return;
+    p.connection = connection;
+    this.emit('participantUpdated', p);
+  }
+
+  #startGrace(id: string): void {
+    this.#clearGrace(id);
+    this.#graceTimers.set(id, this.#clock.setTimeout(() => this.#drop(id, 'disconnected'), this.options.reconnectGraceMs ?? 15_000));
+  }
+
+  #clearGrace(id: string): void {
+    const t = this.#graceTimers.get(id);
+    if (t !== undefined) this.#clock.clearTimeout(t);
+    this.#graceTimers.delete(id);
+  }
+
+  #startLevels(): void {
+    if (this.#levelTimer !== null) return;
+    this.#levelTimer = this.#clock.setInterval(() => this.#sampleLevels(), 200);
+  }
+
+  #sampleLevels(): void {
+    const now = this.#clock.now();
+    for (const p of this.#participants.values()) {
+      p.audioLevel = p.muted ? 0 : (this.#topology?.audioLevel(p.id) ?? 0);
+      const speaking = this.#detectors.get(p.id)?.update(p.audioLevel, now) ?? false;
+      if (speaking !== p.speaking) {
+        p.speaking = speaking;
+        this.emit('participantUpdated', p);
+      }
+    }
+    const local = this.localParticipant;
+    const track = this.#media?.tracks.audio ?? null;
+    if (track !== this.#meterTrack) {
+      this.#meter?.close();
+      this.#meter = track && this.options.audioLevelMeter ? this.options.audioLevelMeter(track) : null;
+      this.#meterTrack = track;
+    }
+    if (local) {
+      const level = local.muted ? 0 : (this.#meter?.level() ?? 0);
+      const speaking = this.#localDetector.update(level, now);
+      if (speaking !== local.speaking || Math.abs(level - local.audioLevel) > 0.01) {
+        this.localParticipant = { ...local, audioLevel: level, speaking };
+        if (speaking !== local.speaking) this.emit('localUpdated', this.localParticipant);
+      }
+    }
+    this.emit('audioLevels');
+  }
+
+  #teardownSession(): void {
+    for (const off of this.#mediaOff) off();
+    this.#mediaOff = [];
+    for (const id of [...this.#graceTimers.keys()]) this.#clearGrace(id);
+    if (this.#levelTimer !== null) this.#clock.clearInterval(this.#levelTimer);
+    this.#levelTimer = null;
+    this.#meter?.close();
+    this.#meter = null;
+    this.#meterTrack = null;
+    this.#topology?.close();
+    this.#topology = null;
+    this.#participants.clear();
+    this.#detectors.clear();
+  }
+}

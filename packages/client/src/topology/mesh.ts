@@ -1,0 +1,81 @@
+import type { ClientMessage } from '@lectern/protocol';
+import { TypedEmitter } from '../emitter.js';
+import type { PeerConnectionFactory } from '../ports.js';
+import { PeerLink } from './peer-link.js';
+import { summarizeInboundStats } from './stats.js';
+import type { InboundSignal, LocalTracks, RemoteMediaStats, Topology, TopologyEvents, TopologyOptions } from './topology.js';
+
+/** Full mesh: one {@link PeerLink} per remote participant. */
+export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topology {
+  readonly kind = 'mesh' as const;
+  readonly #links = new Map<string, PeerLink>();
+  #tracks: LocalTracks = { audio: null, video: null };
+  #closed = false;
+
+  constructor(
+    private readonly selfId: string,
+    private readonly options: TopologyOptions,
+    private readonly factory: PeerConnectionFactory,
+    private readonly send: (message: ClientMessage) => void,
+  ) {
+    super();
+  }
+
+  addPeer(participantId: string, initiate: boolean): void {
+    if (this.#closed) return;
+    this.removePeer(participantId);
+    const link = new PeerLink(
+      participantId,
+      // A fixed rule both sides agree on without talking: the larger id is polite.
+      this.selfId > participantId,
+      this.factory,
+      { iceServers: this.options.iceServers, iceTransportPolicy: this.options.iceTransportPolicy, bundlePolicy: 'max-bundle' },
+      this.#tracks,
+      {
+        send: (m) => this.send(m),
+        remoteStream: (s) => this.emit('remoteStream', participantId, s),
+        connectionState: (s) => this.emit('connectionState', participantId, s),
+        error: (e) => this.emit('error', participantId, e),
+      },
+      initiate,
+    );
+    this.#links.set(participantId, link);
+  }
+
+  removePeer(participantId: string): void {
+    this.#links.get(participantId)?.close();
+    this.#links.delete(participantId);
+  }
+
+  handleSignal(signal: InboundSignal): void {
+    let link = this.#links.get(signal.from);
+    if (!link && signal.type === 'offer') {
+      this.addPeer(signal.from, false);
+      link = this.#links.get(signal.from);
+    }
+    link?.handle(signal);
+  }
+
+  setLocalTracks(tracks: LocalTracks): void {
+    this.#tracks = tracks;
+    for (const link of this.#links.values()) link.setLocalTracks(tracks);
+  }
+
+  audioLevel(participantId: string): number {
+    return this.#links.get(participantId)?.audioLevel() ?? 0;
+  }
+
+  async stats(participantId: string): Promise<RemoteMediaStats | null> {
+    const link = this.#links.get(participantId);
+    if (!link) return null;
+    return summarizeInboundStats(await link.pc.getStats(), link.pc.connectionState);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const link of this.#links.values()) link.close();
+    this.#links.clear();
+    this.removeAllListeners();
+  }
+}

@@ -1,0 +1,167 @@
+import type { ClientMessage } from '@lectern/protocol';
+import type { PeerConnectionFactory } from '../ports.js';
+import type { InboundSignal, LocalTracks } from './topology.js';
+
+/** What a link needs from its topology. */
+export interface PeerLinkHost {
+  send(message: ClientMessage): void;
+  remoteStream(stream: MediaStream): void;
+  connectionState(state: RTCPeerConnectionState): void;
+  error(error: Error): void;
+}
+
+/**
+ * One RTCPeerConnection to one remote participant, negotiated with the perfect-negotiation
+ * pattern (polite side yields on glare) and trickle ICE. It carries one audio and one video
+ * transceiver; local changes are `replaceTrack`, so muting never renegotiates.
+ */
+export class PeerLink {
+  readonly pc: RTCPeerConnection;
+  readonly stream = new MediaStream();
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #settingRemoteAnswer = false;
+  #audio: RTCRtpTransceiver | null = null;
+  #video: RTCRtpTransceiver | null = null;
+  #queue: Promise<void> = Promise.resolve();
+  #closed = false;
+  #restartTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    readonly remoteId: string,
+    /** The polite side rolls back its own offer on collision. */
+    readonly polite: boolean,
+    factory: PeerConnectionFactory,
+    config: RTCConfiguration,
+    private tracks: LocalTracks,
+    private readonly host: PeerLinkHost,
+    initiate: boolean,
+  ) {
+    this.pc = factory(config);
+    this.pc.onnegotiationneeded = () => void this.#negotiate();
+    this.pc.onicecandidate = ({ candidate }) => {
+      this.host.send({ type: 'ice-candidate', to: this.remoteId, candidate: candidate ? candidate.toJSON() as never : null });
+    };
+    this.pc.ontrack = ({ track }) => {
+      for (const old of this.stream.getTracks()) if (old.kind === track.kind && old !== track) this.stream.removeTrack(old);
+      if (!this.stream.getTracks().includes(track)) this.stream.addTrack(track);
+      this.host.remoteStream(this.stream);
+    };
+    this.pc.onconnectionstatechange = () => this.#onConnectionState();
+    if (initiate) {
+      // The offerer fixes the m-line order: audio first, then video.
+      this.#audio = this.pc.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendrecv' });
+      this.#video = this.pc.addTransceiver(tracks.video ?? 'video', { direction: 'sendrecv' });
+    }
+  }
+
+  /** Handles signals in arrival order, one at a time. */
+  handle(signal: InboundSignal): void {
+    this.#queue = this.#queue.then(() => this.#handle(signal)).catch((err: unknown) => this.host.error(asError(err)));
+  }
+
+  /** Swaps what is sent; no renegotiation. */
+  setLocalTracks(tracks: LocalTracks): void {
+    this.tracks = tracks;
+    for (const [t, track] of [
+      [this.#audio, tracks.audio],
+      [this.#video, tracks.video],
+    ] as const) {
+      if (t && t.sender.track !== track) t.sender.replaceTrack(track).catch((err: unknown) => this.host.error(asError(err)));
+    }
+  }
+
+  /** Audio level 0..1 of the remote participant, from RFC 6464 header extensions. */
+  audioLevel(): number {
+    const receiver = this.#audio?.receiver;
+    if (!receiver || typeof receiver.getSynchronizationSources !== 'function') return 0;
+    const sources = receiver.getSynchronizationSources();
+    // Browsers differ on the time base of `timestamp` (page-relative or epoch); accept either.
+    const recent = sources.find((s) => Math.min(Math.abs(performance.now() - s.timestamp), Math.abs(Date.now() - s.timestamp)) < 1000);
+    return recent?.audioLevel ?? 0;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.pc.onnegotiationneeded = null;
+    this.pc.onicecandidate = null;
+    this.pc.ontrack = null;
+    this.pc.onconnectionstatechange = null;
+    this.pc.close();
+  }
+
+  async #negotiate(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      this.#makingOffer = true;
+      await this.pc.setLocalDescription();
+      const sdp = this.pc.localDescription?.sdp;
+      if (sdp) this.host.send({ type: 'offer', to: this.remoteId, sdp });
+    } catch (err) {
+      this.host.error(asError(err));
+    } finally {
+      this.#makingOffer = false;
+    }
+  }
+
+  async #handle(signal: InboundSignal): Promise<void> {
+    if (this.#closed) return;
+    if (signal.type === 'ice-candidate') {
+      try {
+        await this.pc.addIceCandidate(signal.candidate ?? undefined);
+      } catch (err) {
+        if (!this.#ignoreOffer) throw err;
+      }
+      return;
+    }
+    const readyForOffer = !this.#makingOffer && (this.pc.signalingState === 'stable' || this.#settingRemoteAnswer);
+    const collision = signal.type === 'offer' && !readyForOffer;
+    this.#ignoreOffer = !this.polite && collision;
+    if (this.#ignoreOffer) return;
+    this.#settingRemoteAnswer = signal.type === 'answer';
+    try {
+      await this.pc.setRemoteDescription({ type: signal.type, sdp: signal.sdp });
+    } finally {
+      this.#settingRemoteAnswer = false;
+    }
+    if (signal.type === 'offer') {
+      this.#adoptTransceivers();
+      await this.pc.setLocalDescription();
+      const sdp = this.pc.localDescription?.sdp;
+      if (sdp) this.host.send({ type: 'answer', to: this.remoteId, sdp });
+    }
+  }
+
+  /** The answerer takes the offerer's audio and video m-lines as its own and sends on them. */
+  #adoptTransceivers(): void {
+    for (const t of this.pc.getTransceivers()) {
+      const kind = t.receiver.track.kind;
+      if (kind === 'audio' && !this.#audio) this.#audio = t;
+      else if (kind === 'video' && !this.#video) this.#video = t;
+      else continue;
+      t.direction = 'sendrecv';
+      const track = kind === 'audio' ? this.tracks.audio : this.tracks.video;
+      if (track) t.sender.replaceTrack(track).catch((err: unknown) => this.host.error(asError(err)));
+    }
+  }
+
+  #onConnectionState(): void {
+    const state = this.pc.connectionState;
+    this.host.connectionState(state);
+    if (state === 'failed') {
+      this.pc.restartIce();
+    } else if (state === 'disconnected' && !this.#restartTimer) {
+      // Give a brief outage a few seconds to heal before restarting ICE.
+      this.#restartTimer = setTimeout(() => {
+        this.#restartTimer = null;
+        if (!this.#closed && this.pc.connectionState === 'disconnected') this.pc.restartIce();
+      }, 3000);
+    }
+  }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

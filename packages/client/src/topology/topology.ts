@@ -1,0 +1,62 @@
+import type { IceServer, ServerMessageOf } from '@lectern/protocol';
+import type { TypedEmitter } from '../emitter.js';
+
+/** A relayed signal addressed to this client. */
+export type InboundSignal = ServerMessageOf<'offer'> | ServerMessageOf<'answer'> | ServerMessageOf<'ice-candidate'>;
+
+/** Tracks the local participant sends. Null means nothing for that kind. */
+export interface LocalTracks {
+  audio: MediaStreamTrack | null;
+  video: MediaStreamTrack | null;
+}
+
+/** Receive-side numbers for one remote participant, summarised from getStats(). */
+export interface RemoteMediaStats {
+  framesDecoded: number;
+  frameWidth: number;
+  frameHeight: number;
+  videoPacketsReceived: number;
+  audioPacketsReceived: number;
+  bytesReceived: number;
+  /** Local candidate type of the selected ICE pair: host, srflx, prflx or relay. */
+  localCandidateType: string | null;
+  connectionState: RTCPeerConnectionState;
+}
+
+/** Events every topology emits. */
+export type TopologyEvents = {
+  /** The media stream of a remote participant changed (new track, or replaced). */
+  remoteStream: [participantId: string, stream: MediaStream];
+  /** The media connection to a remote participant changed state. */
+  connectionState: [participantId: string, state: RTCPeerConnectionState];
+  /** A non-fatal media error, for logs. */
+  error: [participantId: string, error: Error];
+};
+
+/** Options every topology gets. */
+export interface TopologyOptions {
+  iceServers: IceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
+}
+
+/**
+ * How media flows: mesh (one RTCPeerConnection per remote peer) or SFU. The Room and the UI
+ * never know which one is active.
+ */
+export interface Topology extends Pick<TypedEmitter<TopologyEvents>, 'on' | 'off' | 'once'> {
+  readonly kind: 'mesh' | 'sfu';
+  /** A remote participant is present. `initiate` says whether this side makes the first offer. */
+  addPeer(participantId: string, initiate: boolean): void;
+  /** Drops the media connection to a participant. */
+  removePeer(participantId: string): void;
+  /** Handles a relayed offer, answer or ICE candidate. */
+  handleSignal(signal: InboundSignal): void;
+  /** Changes what is sent to everyone, without renegotiation where possible. */
+  setLocalTracks(tracks: LocalTracks): void;
+  /** Audio level 0..1 of a remote participant, from the RTP audio-level extension. */
+  audioLevel(participantId: string): number;
+  /** Receive-side numbers for a remote participant. */
+  stats(participantId: string): Promise<RemoteMediaStats | null>;
+  /** Closes every connection. Idempotent. */
+  close(): void;
+}

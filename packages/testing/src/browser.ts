@@ -1,0 +1,127 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { waitFor } from './server.js';
+
+/** Debian's Chromium; the test command installs it when missing. */
+export const CHROMIUM_PATH = process.env.LECTERN_CHROMIUM ?? '/usr/bin/chromium';
+
+/** The flags from DESIGN.md §6, plus what makes loopback WebRTC and autoplay work headless. */
+export const CHROMIUM_ARGS = [
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+  '--autoplay-policy=no-user-gesture-required',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  // Keep background tabs rendering: the tests drive several pages at once.
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+];
+
+/** A Chromium process with a fresh profile; each context in it is one isolated "browser". */
+export interface TestBrowser {
+  browser: Browser;
+  /** A new isolated context and page, like a separate person's browser. */
+  newPage(options?: { viewport?: { width: number; height: number } }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** Launches headless Chromium from Debian, driven by playwright-core. */
+export async function launchBrowser(extraArgs: string[] = []): Promise<TestBrowser> {
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH}; run "npm test" (it installs it) or apt-get install chromium`);
+  // playwright-core gives every non-persistent launch a fresh, empty --user-data-dir.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+  });
+  const contexts = new Set<BrowserContext>();
+  return {
+    browser,
+    async newPage(options = {}) {
+      const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: options.viewport ?? { width: 1024, height: 700 } });
+      contexts.add(context);
+      const page = await context.newPage();
+      page.on('pageerror', (err) => process.stderr.write(`[page error] ${err.message}\n`));
+      return page;
+    },
+    async close() {
+      await browser.close().catch(() => {});
+    },
+  };
+}
+
+/** Receive-side numbers for every remote participant of the page's room, keyed by name. */
+export interface PeerMedia {
+  id: string;
+  name: string;
+  framesDecoded: number;
+  audioPacketsReceived: number;
+  frameWidth: number;
+  localCandidateType: string | null;
+}
+
+/** Reads getStats() numbers through the page's Room (window.lectern). */
+export function remoteMedia(page: Page): Promise<PeerMedia[]> {
+  return page.evaluate(async () => {
+    const room = window.lectern?.room;
+    if (!room) return [];
+    const out: PeerMedia[] = [];
+    for (const p of room.participants.values()) {
+      const s = await room.getStats(p.id);
+      out.push({
+        id: p.id,
+        name: p.name,
+        framesDecoded: s?.framesDecoded ?? 0,
+        audioPacketsReceived: s?.audioPacketsReceived ?? 0,
+        frameWidth: s?.frameWidth ?? 0,
+        localCandidateType: s?.localCandidateType ?? null,
+      });
+    }
+    return out;
+  });
+}
+
+/**
+ * Proves media flows from every name in `from` to `page`: remote video frames decoded and
+ * audio packets received both rise between two samples.
+ */
+export async function expectMediaFlowing(page: Page, from: string[], timeoutMs = 30_000): Promise<void> {
+  const first = await waitFor(
+    async () => {
+      const media = await remoteMedia(page);
+      const ok = from.every((n) => media.some((m) => m.name === n && m.framesDecoded > 0 && m.audioPacketsReceived > 0));
+      return ok ? media : null;
+    },
+    { timeoutMs, what: `media from ${from.join(', ')}` },
+  );
+  await waitFor(
+    async () => {
+      const media = await remoteMedia(page);
+      return from.every((n) => {
+        const a = first.find((m) => m.name === n)!;
+        const b = media.find((m) => m.name === n);
+        return b && b.framesDecoded > a.framesDecoded && b.audioPacketsReceived > a.audioPacketsReceived;
+      });
+    },
+    { timeoutMs, what: `media from ${from.join(', ')} to keep rising` },
+  );
+}
+
+declare global {
+  interface Window {
+    lectern?: {
+      room: {
+        participants: ReadonlyMap<string, { id: string; name: string }>;
+        getStats(id: string): Promise<{ framesDecoded: number; audioPacketsReceived: number; frameWidth: number; localCandidateType: string | null } | null>;
+      };
+    };
+  }
+}

@@ -1,0 +1,190 @@
+import { useEffect, useState } from 'preact/hooks';
+import { checkBrowserSupport, createBrowserMedia, createBrowserRoom, type LocalMedia, type Room } from '@lectern/client';
+import { Call } from './call.js';
+import { Home } from './home.js';
+import { useRoomEvents } from './hooks.js';
+import { PreJoin } from './prejoin.js';
+import { codeFromLocation, navigate, rememberName } from './route.js';
+import { describeError, describeMediaProblems } from './words.js';
+
+type View =
+  | { kind: 'home' }
+  | { kind: 'prejoin'; code: string }
+  | { kind: 'call' }
+  | { kind: 'left'; code: string }
+  | { kind: 'ended'; code: string; message: string };
+
+/** Test and debugging hook: the live Room and media of this tab. */
+declare global {
+  interface Window {
+    lectern?: { room: Room; media: LocalMedia | null };
+  }
+}
+
+function newRoom(): Room {
+  const policy = new URLSearchParams(location.search).get('ice') === 'relay' ? 'relay' : 'all';
+  return createBrowserRoom({ iceTransportPolicy: policy });
+}
+
+/** The whole app: one Room per visit, views for each step. */
+export function App() {
+  const [unsupported] = useState(() => checkBrowserSupport());
+  const [room, setRoom] = useState<Room>(() => newRoom());
+  const [media, setMedia] = useState<LocalMedia | null>(null);
+  const [mediaNotice, setMediaNotice] = useState<string | null>(null);
+  const [view, setView] = useState<View>(() => {
+    const code = codeFromLocation();
+    return code ? { kind: 'prejoin', code } : { kind: 'home' };
+  });
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useRoomEvents(room, ['stateChanged']);
+
+  useEffect(() => {
+    if (unsupported) return;
+    window.lectern = { room, media };
+  }, [room, media, unsupported]);
+
+  useEffect(() => {
+    if (unsupported) return;
+    room.connect().catch(() => {});
+    const offEnded = room.on('sessionEnded', (e) => {
+      setView({ kind: 'ended', code: room.code ?? '', message: describeError(e) });
+    });
+    // Closing the tab says goodbye at once instead of waiting for a timeout.
+    const bye = () => room.close();
+    addEventListener('pagehide', bye);
+    return () => {
+      offEnded();
+      removeEventListener('pagehide', bye);
+    };
+  }, [room, unsupported]);
+
+  useEffect(() => {
+    const onPop = () => {
+      const code = codeFromLocation();
+      if (view.kind === 'call') return;
+      setError(null);
+      setView(code ? { kind: 'prejoin', code } : { kind: 'home' });
+    };
+    addEventListener('popstate', onPop);
+    return () => removeEventListener('popstate', onPop);
+  }, [view]);
+
+  // The pre-join screen needs the camera open for the preview.
+  useEffect(() => {
+    if (view.kind !== 'prejoin' || media) return;
+    const m = createBrowserMedia();
+    setMedia(m);
+    void m.start().then(({ problems }) => setMediaNotice(describeMediaProblems(problems, !!m.audioTrack, !!m.videoTrack)));
+  }, [view, media]);
+
+  if (unsupported) {
+    return (
+      <main class="home">
+        <h1>Lectern</h1>
+        <p class="error" role="alert">
+          {describeError(unsupported)}
+        </p>
+      </main>
+    );
+  }
+
+  const startCall = async (code: string | null, name: string, m: LocalMedia) => {
+    setBusy(true);
+    setError(null);
+    rememberName(name);
+    try {
+      const target = code ?? (await room.createSession());
+      await room.join(target, { name, media: m });
+      navigate(target);
+      setView({ kind: 'call' });
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const freshStart = (next: View) => {
+    media?.close();
+    setMedia(null);
+    setMediaNotice(null);
+    room.close();
+    setRoom(newRoom());
+    setError(null);
+    navigate(next.kind === 'prejoin' ? next.code : null);
+    setView(next);
+  };
+
+  switch (view.kind) {
+    case 'home':
+      return (
+        <Home
+          roomState={room.state}
+          error={error}
+          busy={busy}
+          onJoinCode={(code) => {
+            setError(null);
+            navigate(code);
+            setView({ kind: 'prejoin', code });
+          }}
+          onCreate={async (name) => {
+            const m = media ?? createBrowserMedia();
+            setMedia(m);
+            const { problems } = await m.start();
+            setMediaNotice(describeMediaProblems(problems, !!m.audioTrack, !!m.videoTrack));
+            await startCall(null, name, m);
+          }}
+        />
+      );
+    case 'prejoin':
+      return media ? (
+        <PreJoin
+          code={view.code}
+          media={media}
+          mediaNotice={mediaNotice}
+          roomState={room.state}
+          error={error}
+          busy={busy}
+          onJoin={(name) => void startCall(view.code, name, media)}
+          onHome={() => freshStart({ kind: 'home' })}
+        />
+      ) : null;
+    case 'call':
+      return media ? (
+        <Call
+          room={room}
+          media={media}
+          mediaNotice={mediaNotice}
+          onLeave={() => {
+            const code = room.code ?? '';
+            room.leave();
+            media.close();
+            setMedia(null);
+            setView({ kind: 'left', code });
+          }}
+        />
+      ) : null;
+    case 'left':
+    case 'ended':
+      return (
+        <main class="home">
+          <h1>{view.kind === 'left' ? 'You left the session' : 'The session ended'}</h1>
+          {view.kind === 'ended' && (
+            <p class="error" role="alert">
+              {view.message}
+            </p>
+          )}
+          <div class="row">
+            <button type="button" class="primary" onClick={() => freshStart({ kind: 'prejoin', code: view.code })}>
+              Rejoin
+            </button>
+            <button type="button" onClick={() => freshStart({ kind: 'home' })}>
+              Back to the start page
+            </button>
+          </div>
+        </main>
+      );
+  }
+}

@@ -1,0 +1,117 @@
+import { useState } from 'preact/hooks';
+import type { LocalMedia, Room } from '@lectern/client';
+import { useRoomEvents } from './hooks.js';
+import { sessionLink } from './route.js';
+import { ServerStatus } from './status.js';
+import { Tile } from './tile.js';
+
+/** The call: everyone's tiles, the session code and link, and the controls. */
+export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string | null; onLeave: () => void }) {
+  const { room, media } = props;
+  useRoomEvents(room, ['stateChanged', 'participantJoined', 'participantLeft', 'participantUpdated', 'localUpdated', 'audioLevels']);
+  const [copied, setCopied] = useState(false);
+  const [notice, setNotice] = useState<string | null>(props.mediaNotice);
+  const code = room.code ?? '';
+  const link = sessionLink(code);
+  const local = room.localParticipant;
+  const remotes = [...room.participants.values()];
+  const count = remotes.length + 1;
+
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(link);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2000);
+    } catch {
+      setNotice(`Copy this link: ${link}`);
+    }
+  };
+  const toggleCamera = async () => {
+    try {
+      await room.setCameraOff(!media.cameraOff);
+    } catch {
+      setNotice('The camera could not be turned on. Check that no other program is using it.');
+    }
+  };
+
+  return (
+    <main class="call">
+      <header class="call-header">
+        <div>
+          <span class="muted-text">Session</span> <code data-testid="session-code">{code}</code>
+          <span class="muted-text"> · {count} {count === 1 ? 'person' : 'people'}</span>
+        </div>
+        <button type="button" onClick={() => void copy()} aria-label="Copy invite link">
+          {copied ? 'Link copied' : 'Copy link'}
+        </button>
+      </header>
+      <ServerStatus state={room.state} />
+      {notice && (
+        <p class="notice" role="status">
+          {notice}{' '}
+          <button type="button" class="link" onClick={() => setNotice(null)} aria-label="Dismiss notice">
+            Dismiss
+          </button>
+        </p>
+      )}
+      <section class={`grid n${Math.min(count, 9)}`} aria-label="Participants">
+        {local && (
+          <Tile
+            id={local.id}
+            name={local.name}
+            stream={media.videoTrack ? media.stream : null}
+            muted={media.muted}
+            cameraOff={media.cameraOff}
+            speaking={local.speaking}
+            audioLevel={local.audioLevel}
+            isLocal
+          />
+        )}
+        {remotes.map((p) => (
+          <Tile
+            key={p.id}
+            id={p.id}
+            name={p.name}
+            stream={p.stream}
+            muted={p.muted}
+            cameraOff={p.cameraOff}
+            speaking={p.speaking}
+            audioLevel={p.audioLevel}
+            isLocal={false}
+            connection={p.connection === 'connected' ? undefined : p.connection}
+          />
+        ))}
+      </section>
+      {remotes.length === 0 && (
+        <p class="invite">
+          You are the only one here. Share the code <code>{code}</code> or the link:{' '}
+          <a href={link} onClick={(e) => e.preventDefault()}>
+            {link}
+          </a>
+        </p>
+      )}
+      <nav class="controls" aria-label="Call controls">
+        <button
+          type="button"
+          aria-pressed={media.muted}
+          disabled={!media.audioTrack}
+          onClick={() => room.setMuted(!media.muted)}
+          aria-label={media.muted ? 'Unmute microphone' : 'Mute microphone'}
+        >
+          {media.muted ? '🔇 Unmute' : '🎤 Mute'}
+        </button>
+        <button
+          type="button"
+          aria-pressed={media.cameraOff}
+          onClick={() => void toggleCamera()}
+          aria-label={media.cameraOff ? 'Turn camera on' : 'Turn camera off'}
+        >
+          {media.cameraOff ? '📷 Start video' : '📷 Stop video'}
+        </button>
+        <button type="button" class="danger" onClick={props.onLeave} aria-label="Leave session">
+          Leave
+        </button>
+      </nav>
+    </main>
+  );
+}

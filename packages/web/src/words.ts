@@ -1,0 +1,45 @@
+import { LecternError, type ErrorCode } from '@lectern/client';
+
+/** Every error code in plain words for people. */
+const WORDS: Record<ErrorCode, string> = {
+  BAD_MESSAGE: 'Something went wrong talking to the server. Reload the page.',
+  UNKNOWN_TYPE: 'The server and this page are different versions. Reload the page.',
+  MESSAGE_TOO_LARGE: 'Something went wrong talking to the server. Reload the page.',
+  VERSION_MISMATCH: 'The server was updated. Reload the page.',
+  HANDSHAKE_REQUIRED: 'Something went wrong talking to the server. Reload the page.',
+  ROOM_NOT_FOUND: 'There is no session with that code. Check the code or ask for a new link.',
+  ROOM_FULL: 'This session is full. Ask the host to make room, or try again later.',
+  NOT_JOINED: 'You are not in this session any more.',
+  ALREADY_JOINED: 'You are already in a session in this tab.',
+  PARTICIPANT_NOT_FOUND: 'That person has left the session.',
+  NOT_ALLOWED: 'You are not allowed to do that.',
+  SERVER_BUSY: 'The server is busy. Try again in a minute.',
+  RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',
+  INTERNAL: 'The server had a problem. Try again.',
+  SIGNAL_TIMEOUT: 'The server did not answer in time. Check your connection and try again.',
+  SERVER_UNREACHABLE: 'Cannot reach the server. Check your connection; Lectern keeps trying.',
+  UNSUPPORTED_BROWSER: 'This browser cannot make video calls. Use a current Chrome, Edge, Firefox or Safari.',
+  INSECURE_CONTEXT: 'The camera only works on a secure (https://) address. Open the https:// link the server printed.',
+  MEDIA_DENIED: 'Camera or microphone access was blocked. Allow it in the address bar to be seen and heard.',
+  MEDIA_NOT_FOUND: 'No camera or microphone was found.',
+  INVALID_CODE: 'That is not a session code. It looks like abc-defg-hjk.',
+  INVALID_STATE: 'Please wait a moment and try again.',
+};
+
+/** A sentence for any error, coded or not. */
+export function describeError(err: unknown): string {
+  if (err instanceof LecternError) return WORDS[err.code] ?? err.message;
+  return 'Something went wrong. Try again.';
+}
+
+/** Words for a device problem at join time: what failed and what still works. */
+export function describeMediaProblems(problems: LecternError[], hasAudio: boolean, hasVideo: boolean): string | null {
+  if (problems.length === 0) return null;
+  const denied = problems.some((p) => p.code === 'MEDIA_DENIED');
+  const what = denied ? 'was blocked' : 'could not be opened';
+  if (!hasAudio && !hasVideo) {
+    return `Camera and microphone ${what}. You can still join to watch and listen.${denied ? ' Allow access in the address bar to be seen and heard.' : ''}`;
+  }
+  if (!hasVideo) return `The camera ${what}. You will join with audio only.`;
+  return `The microphone ${what}. Others will see you but not hear you.`;
+}
