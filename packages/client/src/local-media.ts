@@ -78,6 +78,10 @@ export class LocalMedia extends TypedEmitter<LocalMediaEvents> {
     if (want.audio && want.video) {
       try {
         const s = await this.devices.getUserMedia({ audio: this.#audioConstraints(), video: this.#videoConstraintsFull() });
+        if (this.#closed) {
+          for (const t of s.getTracks()) t.stop();
+          return { problems };
+        }
         this.#adopt(s);
         return { problems };
       } catch {

@@ -44,7 +44,7 @@ export interface LocalParticipantState {
  */
 export class SpeakingDetector {
   #speaking = false;
-  #quietSince = 0;
+  #quietSince: number | null = null;
 
   constructor(
     private readonly on = 0.05,
@@ -56,10 +56,12 @@ export class SpeakingDetector {
   update(level: number, now: number): boolean {
     if (level >= this.on) {
       this.#speaking = true;
-      this.#quietSince = 0;
+      this.#quietSince = null;
     } else if (this.#speaking && level < this.off) {
-      if (this.#quietSince === 0) this.#quietSince = now;
+      this.#quietSince ??= now;
       if (now - this.#quietSince >= this.holdMs) this.#speaking = false;
+    } else if (this.#speaking) {
+      this.#quietSince = null; // soft speech between the thresholds still counts as speaking
     }
     return this.#speaking;
   }

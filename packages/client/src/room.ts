@@ -219,7 +219,9 @@ export class Room extends TypedEmitter<RoomEvents> {
     }
     const present = new Set(joined.participants.map((p) => p.id));
     for (const info of joined.participants) {
-      this.#upsert(info);
+      const p = this.#upsert(info);
+      this.#clearGrace(p.id);
+      if (rejoin) this.#setConnection(p, 'connecting');
       this.#topology.addPeer(info.id, true);
     }
     if (rejoin) {
@@ -279,6 +281,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   async #afterReconnect(): Promise<void> {
+    if (this.#sm.state !== 'reconnecting') return;
     if (!this.code || !this.#media) {
       if (this.#sm.can('connected')) this.#sm.transition('connected');
       return;
@@ -409,6 +412,9 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   #teardownSession(): void {
+    // Keep `code` so the app can offer to rejoin; forget what would make us rejoin by ourselves.
+    this.#media = null;
+    this.#resumeToken = null;
     for (const off of this.#mediaOff) off();
     this.#mediaOff = [];
     for (const id of [...this.#graceTimers.keys()]) this.#clearGrace(id);

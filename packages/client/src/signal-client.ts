@@ -66,6 +66,7 @@ export class SignalClient extends TypedEmitter<SignalClientEvents> {
   #heartbeatMs = 5000;
   #welcomedOnce = false;
   #firstOpen: { resolve: () => void; reject: (e: LecternError) => void } | null = null;
+  #firstOpenPromise: Promise<void> | null = null;
   /** The handshake result of the current connection. */
   welcome: ServerMessageOf<'welcome'> | null = null;
 
@@ -83,9 +84,11 @@ export class SignalClient extends TypedEmitter<SignalClientEvents> {
   connect(): Promise<void> {
     if (this.#sm.state === 'open') return Promise.resolve();
     if (this.#sm.state === 'closed') return Promise.reject(new LecternError(ErrorCodes.INVALID_STATE, 'the client is closed'));
+    if (this.#firstOpenPromise) return this.#firstOpenPromise;
     const done = new Promise<void>((resolve, reject) => {
       this.#firstOpen = { resolve, reject };
     });
+    this.#firstOpenPromise = done;
     if (this.#sm.state === 'idle') {
       this.#sm.transition('connecting');
       this.#open();
@@ -193,8 +196,11 @@ export class SignalClient extends TypedEmitter<SignalClientEvents> {
     }
     if (message.type === 'bye') this.emit('bye');
     if (message.type === 'error' && message.code === ErrorCodes.VERSION_MISMATCH) {
+      // Retrying cannot help: the page and the server speak different versions.
       this.#firstOpen?.reject(new LecternError(message.code, message.message));
       this.#firstOpen = null;
+      this.close();
+      return;
     }
     if (this.#sm.state === 'open') this.emit('message', message);
   }

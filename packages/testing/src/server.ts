@@ -69,7 +69,7 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
   const port = await waitFor(
     () => {
       if (child.exitCode !== null) throw new Error(`lectern exited early (${child.exitCode}):\n${out}`);
-      const m = /"urls":\["https?:\/\/localhost:(\d+)\//.exec(out);
+      const m = /"urls":\["https?:\/\/[^"]*:(\d+)\//.exec(out);
       return m ? Number(m[1]) : null;
     },
     { timeoutMs: 20_000, what: 'lectern to start' },

@@ -128,6 +128,8 @@ export class SignalingService implements ConnectionHandler {
         // The same person on a new connection (the old one has not noticed it is dead yet).
         const old = existing.link as Connection;
         old.detached = true;
+        old.room = null; // the old socket must not speak for this participant any more
+        old.participant = null;
         old.close(CloseCodes.REPLACED, 'replaced by a newer connection');
         existing.link = conn;
         existing.name = msg.name;
