@@ -83,6 +83,7 @@ export class LocalMedia extends TypedEmitter<LocalMediaEvents> {
           return { problems };
         }
         this.#adopt(s);
+        this.#announce();
         return { problems };
       } catch {
         // Try each device alone to learn which one failed, and keep the one that works.
@@ -90,6 +91,7 @@ export class LocalMedia extends TypedEmitter<LocalMediaEvents> {
     }
     if (want.audio) await this.#openOne('audio').catch((e: LecternError) => problems.push(e));
     if (want.video) await this.#openOne('video').catch((e: LecternError) => problems.push(e));
+    this.#announce();
     return { problems };
   }
 
@@ -136,6 +138,12 @@ export class LocalMedia extends TypedEmitter<LocalMediaEvents> {
     this.#dropTrack('audio');
     this.#dropTrack('video');
     this.removeAllListeners();
+  }
+
+  #announce(): void {
+    if (this.#closed) return;
+    this.emit('tracksChanged', this.tracks);
+    this.emit('stateChanged', { muted: this.muted, cameraOff: this.cameraOff });
   }
 
   async #openOne(kind: 'audio' | 'video'): Promise<void> {

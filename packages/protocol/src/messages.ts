@@ -15,7 +15,8 @@ export const DisplayNameSchema = z
   .min(1, 'name is empty')
   .max(64, 'name is longer than 64 characters')
   // eslint-disable-next-line no-control-regex
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'name has control characters');
+  // C0/C1 controls, and bidi overrides that could make a name display as something else.
+  .refine((s) => !/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(s), 'name has control characters');
 
 /** What a participant is sending: microphone muted, camera off. */
 export const MediaStateSchema = z.object({ muted: z.boolean(), cameraOff: z.boolean() });

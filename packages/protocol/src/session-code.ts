@@ -14,7 +14,7 @@ export const SESSION_CODE_PATTERN = /^[abcdefghjkmnpqrstuvwxyz]{3}-[abcdefghjkmn
  * code, or returns null when it cannot be one.
  */
 export function normalizeSessionCode(input: string): string | null {
-  let text = input.trim();
+  let text = input.trim().replace(/[?#].*$/, '').replace(/\/+$/, '');
   const slash = text.lastIndexOf('/');
   if (slash >= 0) text = text.slice(slash + 1);
   const letters = text.toLowerCase().replace(/[\s-]/g, '');

@@ -42,7 +42,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'dataDir', flag: 'data-dir', kind: 'string', help: 'where the generated certificate and server secret are kept' },
   { key: 'maxParticipants', flag: 'max-participants', kind: 'int', min: 2, max: 50, help: 'most people in one session' },
   { key: 'heartbeatTimeoutMs', flag: 'heartbeat-timeout-ms', kind: 'int', min: 1000, max: 600000, help: 'drop a client silent for this long' },
-  { key: 'emptyRoomTtlMs', flag: 'empty-room-ttl-ms', kind: 'int', min: 0, max: 86400000, help: 'keep an empty session joinable for this long' },
+  { key: 'emptyRoomTtlMs', flag: 'empty-room-ttl-ms', kind: 'int', min: 1000, max: 86400000, help: 'keep an empty session joinable for this long' },
   { key: 'maxRooms', flag: 'max-rooms', kind: 'int', min: 1, max: 1000000, help: 'most sessions at once' },
   { key: 'logLevel', flag: 'log-level', kind: 'level', help: `log level: ${LOG_LEVELS.join(', ')}` },
   { key: 'qr', flag: 'qr', kind: 'bool', help: 'print a QR code for each URL at start' },

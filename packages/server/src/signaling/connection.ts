@@ -91,6 +91,8 @@ export class Connection implements ParticipantLink {
   }
 
   #onFrame(data: WebSocket.RawData, isBinary: boolean): void {
+    // A connection on its way out (timed out, replaced, shut down) speaks for no one.
+    if (this.detached || this.socket.readyState !== this.socket.OPEN) return;
     this.lastSeen = Date.now();
     if (isBinary) {
       this.sendError(ErrorCodes.BAD_MESSAGE, 'binary frames are not accepted; send JSON text');

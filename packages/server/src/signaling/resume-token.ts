@@ -29,8 +29,9 @@ export class ResumeTokens {
     const dot = token.indexOf('.');
     if (dot <= 0) return null;
     const body = token.slice(0, dot);
-    const given = Buffer.from(token.slice(dot + 1), 'base64url');
-    const expected = Buffer.from(this.#mac(body), 'base64url');
+    // Compare the signature text exactly: base64url decoding would skip stray characters.
+    const given = Buffer.from(token.slice(dot + 1));
+    const expected = Buffer.from(this.#mac(body));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
     let claim: unknown;
     try {
