@@ -176,15 +176,25 @@ describe('Room', () => {
       assert.deepEqual(env.log, ['joined:alice', 'joined:bob']);
     });
 
-    it('the newcomer initiates: one peer connection per listed participant, with audio+video transceivers and our tracks', async () => {
+    it('the newcomer answers: one peer connection per listed participant, waiting for their offer', async () => {
       const env = setup();
       await join(env);
       assert.equal(env.pcs.all.length, 2);
       for (const pc of env.pcs.all) {
-        assert.deepEqual(pc.calls.filter((c) => c.startsWith('addTransceiver')), ['addTransceiver:audio', 'addTransceiver:video']);
-        assert.deepEqual(pc.transceivers.map((x) => x.sender.track), [env.media.tracks.audio, env.media.tracks.video]);
+        assert.deepEqual(pc.calls, [], 'members already present make the offers');
         assert.deepEqual(pc.config.iceServers, welcome().iceServers);
       }
+    });
+
+    it('a member already present initiates to a newcomer, with audio+video transceivers carrying our tracks, and offers at once', async () => {
+      const env = setup();
+      const t = await join(env, [alice]);
+      t.receive({ type: 'participant-joined', participant: bob });
+      await flush();
+      const pc = env.pcs.all[1]!;
+      assert.deepEqual(pc.calls.filter((c) => c.startsWith('addTransceiver')), ['addTransceiver:audio', 'addTransceiver:video']);
+      assert.deepEqual(pc.transceivers.map((x) => x.sender.track), [env.media.tracks.audio, env.media.tracks.video]);
+      assert.equal(t.sentOf('offer').length, 1);
     });
 
     it('join-error ROOM_FULL rejects with ROOM_FULL and returns to connected; a later join works', async () => {
@@ -229,7 +239,7 @@ describe('Room', () => {
       t.receive({ type: 'participant-joined', participant: bob });
       assert.ok(env.room.participants.has('bob'));
       const pc = env.pcs.all[1]!;
-      assert.deepEqual(pc.calls, [], 'the existing member must not initiate');
+      assert.ok(pc.calls.includes('addTransceiver:audio'), 'the existing member initiates');
       assert.equal(env.room.participants.get('bob')?.connection, 'connecting');
       const left: Array<[RemoteParticipant, string]> = [];
       env.room.on('participantLeft', (p, why) => left.push([p, why]));
@@ -305,11 +315,14 @@ describe('Room', () => {
 
     it('a camera change swaps the sent track without renegotiating', async () => {
       const env = setup();
-      const t = await join(env, [alice]);
+      const t = await join(env, []);
+      t.receive({ type: 'participant-joined', participant: alice });
+      await flush();
+      const offers = t.sentOf('offer').length;
       await env.room.setCameraOff(true);
       const pc = env.pcs.all[0]!;
       assert.deepEqual(pc.transceivers[1]!.replaced, [null]);
-      assert.deepEqual(t.sentOf('offer'), []);
+      assert.equal(t.sentOf('offer').length, offers, 'no new offer');
       assert.deepEqual(t.sentOf('media-state').at(-1), { type: 'media-state', muted: false, cameraOff: true });
     });
 
@@ -364,7 +377,7 @@ describe('Room', () => {
       // Fresh links for everyone; the old ones are closed.
       assert.equal(env.pcs.all.length, 4);
       assert.ok(env.pcs.all.slice(0, 2).every((pc) => pc.closed));
-      assert.ok(env.pcs.all.slice(2).every((pc) => !pc.closed && pc.calls.includes('addTransceiver:audio')));
+      assert.ok(env.pcs.all.slice(2).every((pc) => !pc.closed && pc.calls.length === 0), 'new links wait for the others to offer');
     });
 
     it('keeps participants missing from the new list as reconnecting, and drops them after the grace period', async () => {

@@ -222,7 +222,8 @@ export class Room extends TypedEmitter<RoomEvents> {
       const p = this.#upsert(info);
       this.#clearGrace(p.id);
       if (rejoin) this.#setConnection(p, 'connecting');
-      this.#topology.addPeer(info.id, true);
+      // Members already present make the offers (they learn of us first), so we wait.
+      this.#topology.addPeer(info.id, false);
     }
     if (rejoin) {
       for (const p of this.#participants.values()) {
@@ -310,7 +311,9 @@ export class Room extends TypedEmitter<RoomEvents> {
         const p = this.#upsert(m.participant);
         this.#clearGrace(p.id);
         this.#setConnection(p, 'connecting');
-        this.#topology?.addPeer(p.id, false);
+        // We were here first, so we offer: participant-joined reaches us before the
+        // newcomer even gets its `joined`, which starts media sooner.
+        this.#topology?.addPeer(p.id, true);
         if (known) this.emit('participantUpdated', p);
         return;
       }

@@ -42,7 +42,7 @@ describe('PeerLink', () => {
   it('the initiator adds an audio then a video transceiver, sendrecv, carrying the local tracks', () => {
     const audio = asTrack(new FakeTrack('audio'));
     const { pc } = make({ tracks: { audio, video: null } });
-    assert.deepEqual(pc.calls, ['addTransceiver:audio', 'addTransceiver:video']);
+    assert.deepEqual(pc.calls.slice(0, 2), ['addTransceiver:audio', 'addTransceiver:video']);
     assert.equal(pc.transceivers[0]!.sender.track, audio);
     assert.equal(pc.transceivers[1]!.sender.track, null);
     assert.deepEqual(pc.transceivers.map((t) => t.direction), ['sendrecv', 'sendrecv']);
@@ -157,6 +157,9 @@ describe('PeerLink', () => {
 
   it('setLocalTracks replaces sender tracks without renegotiating, only when they change', async () => {
     const { link, pc, tracks, sent } = make();
+    await flush();
+    assert.equal(sent.filter((m) => m.type === 'offer').length, 1, 'the initial offer');
+    sent.length = 0;
     const newVideo = asTrack(new FakeTrack('video'));
     link.setLocalTracks({ audio: tracks.audio, video: newVideo });
     await flush();

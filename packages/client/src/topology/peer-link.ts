@@ -52,6 +52,9 @@ export class PeerLink {
       // The offerer fixes the m-line order: audio first, then video.
       this.#audio = this.pc.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendrecv' });
       this.#video = this.pc.addTransceiver(tracks.video ?? 'video', { direction: 'sendrecv' });
+      // Offer now rather than after the browser's negotiationneeded task: it saves a task
+      // turn (~15 ms in Chromium) on every call setup.
+      void this.#negotiate();
     }
   }
 
@@ -93,7 +96,8 @@ export class PeerLink {
   }
 
   async #negotiate(): Promise<void> {
-    if (this.#closed) return;
+    // One offer at a time; a later negotiationneeded re-fires once we are stable again.
+    if (this.#closed || this.#makingOffer || this.pc.signalingState !== 'stable') return;
     try {
       this.#makingOffer = true;
       await this.pc.setLocalDescription();
