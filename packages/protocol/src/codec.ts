@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ErrorCodes, type ErrorCode } from './errors.js';
 import {
   CLIENT_MESSAGE_TYPES,
@@ -29,6 +29,11 @@ export function decodeServerMessage(frame: string): DecodeResult<ServerMessage> 
 export function encodeMessage(message: ClientMessage | ServerMessage): string {
   return JSON.stringify(message);
 }
+
+// Zod compiles a fast parser per schema on first use (via new Function), which costs
+// milliseconds on the first message of each type, during call setup, and is refused
+// under a strict Content-Security-Policy. Messages are small; the interpreter is plenty.
+z.config({ jitless: true });
 
 const CLIENT_TYPES: ReadonlySet<string> = new Set(CLIENT_MESSAGE_TYPES);
 const SERVER_TYPES: ReadonlySet<string> = new Set(SERVER_MESSAGE_TYPES);
