@@ -1,30 +1,20 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSession, launchBrowser, remoteMedia, startTestServer, waitFor, type TestBrowser, type TestServer } from '@lectern/testing';
+import { createSession, remoteMedia, startTestServer, waitFor, useServerAndBrowser } from '@lectern/testing';
 
-let server: TestServer;
-let browser: TestBrowser;
-
-before(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser({ before, after }, () => startTestServer());
 
 test('camera denied: the joiner is told in plain words and joins audio-only; others hear them', async () => {
-  const host = await browser.newPage();
-  const guest = await browser.newPage();
+  const host = await env.browser.newPage();
+  const guest = await env.browser.newPage();
   // The browser refuses the camera the way it does when a person clicks "Block".
   await guest.addInitScript(() => {
     const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
     navigator.mediaDevices.getUserMedia = (c?: MediaStreamConstraints) =>
       c?.video ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : real(c);
   });
-  const code = await createSession(host, server.url, 'Host');
-  await guest.goto(new URL(code, server.url).toString());
+  const code = await createSession(host, env.server.url, 'Host');
+  await guest.goto(new URL(code, env.server.url).toString());
   const notice = guest.getByRole('status').filter({ hasText: 'camera' });
   await notice.waitFor();
   assert.match((await notice.textContent()) ?? '', /camera was blocked.*audio only/i);
@@ -43,11 +33,11 @@ test('camera denied: the joiner is told in plain words and joins audio-only; oth
 });
 
 test('a browser without WebRTC gets a plain-words message, not a blank page', async () => {
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   await page.addInitScript(() => {
     delete (window as { RTCPeerConnection?: unknown }).RTCPeerConnection;
   });
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   const alert = page.getByRole('alert');
   await alert.waitFor();
   assert.match((await alert.textContent()) ?? '', /cannot make video calls/i);

@@ -4,31 +4,19 @@ import {
   createSession,
   expectMediaFlowing,
   joinByLink,
-  launchBrowser,
   remoteTileNames,
   startTestServer,
   waitFor,
-  type TestBrowser,
-  type TestServer,
+  useServerAndBrowser,
 } from '@lectern/testing';
 
-let server: TestServer;
-let browser: TestBrowser;
-
-before(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser({ before, after }, () => startTestServer());
 
 test('(b) four browsers in one session: every one decodes every other', async () => {
   const names = ['Ana', 'Ben', 'Cleo', 'Dev'];
-  const pages = await Promise.all(names.map(() => browser.newPage({ viewport: { width: 800, height: 600 } })));
-  const code = await createSession(pages[0]!, server.url, names[0]!);
-  for (let i = 1; i < names.length; i++) await joinByLink(pages[i]!, server.url, code, names[i]!);
+  const pages = await Promise.all(names.map(() => env.browser.newPage({ viewport: { width: 800, height: 600 } })));
+  const code = await createSession(pages[0]!, env.server.url, names[0]!);
+  for (let i = 1; i < names.length; i++) await joinByLink(pages[i]!, env.server.url, code, names[i]!);
   for (let i = 0; i < names.length; i++) {
     const others = names.filter((_, j) => j !== i);
     await expectMediaFlowing(pages[i]!, others, 45_000);
@@ -38,9 +26,9 @@ test('(b) four browsers in one session: every one decodes every other', async ()
 });
 
 test('(c) mute and camera-off show up on the other side, and undo', async () => {
-  const [a, b] = await Promise.all([browser.newPage(), browser.newPage()]);
-  const code = await createSession(a, server.url, 'Muter');
-  await joinByLink(b, server.url, code, 'Watcher');
+  const [a, b] = await Promise.all([env.browser.newPage(), env.browser.newPage()]);
+  const code = await createSession(a, env.server.url, 'Muter');
+  await joinByLink(b, env.server.url, code, 'Watcher');
   await expectMediaFlowing(b, ['Muter']);
   const tile = b.locator('[data-testid="tile"]:not(.local)');
   assert.equal(await tile.getAttribute('data-muted'), 'false');
@@ -66,10 +54,10 @@ test('(c) mute and camera-off show up on the other side, and undo', async () => 
 });
 
 test('(d) leaving and closing the tab remove the tile everywhere', async () => {
-  const [a, b, c] = await Promise.all([browser.newPage(), browser.newPage(), browser.newPage()]);
-  const code = await createSession(a, server.url, 'Stayer');
-  await joinByLink(b, server.url, code, 'Leaver');
-  await joinByLink(c, server.url, code, 'Closer');
+  const [a, b, c] = await Promise.all([env.browser.newPage(), env.browser.newPage(), env.browser.newPage()]);
+  const code = await createSession(a, env.server.url, 'Stayer');
+  await joinByLink(b, env.server.url, code, 'Leaver');
+  await joinByLink(c, env.server.url, code, 'Closer');
   await waitFor(async () => (await remoteTileNames(a)).length === 2, { what: 'two remote tiles' });
 
   let t0 = Date.now();
@@ -86,8 +74,8 @@ test('(d) leaving and closing the tab remove the tile everywhere', async () => {
 });
 
 test('(e) an unknown code shows a plain-words error', async () => {
-  const page = await browser.newPage();
-  await page.goto(new URL('zzz-zzzz-zzz', server.url).toString());
+  const page = await env.browser.newPage();
+  await page.goto(new URL('zzz-zzzz-zzz', env.server.url).toString());
   await page.getByLabel('Your name').fill('Lost');
   await page.getByRole('button', { name: 'Join session' }).click();
   const alert = page.getByRole('alert');

@@ -111,8 +111,7 @@ export class LocalMedia extends TypedEmitter<LocalMediaEvents> {
       if (!this.videoTrack) await this.#openOne('video');
       this.#cameraOff = false;
     }
-    this.emit('tracksChanged', this.tracks);
-    this.emit('stateChanged', { muted: this.muted, cameraOff: this.cameraOff });
+    this.#announce();
   }
 
   /** Switches to another microphone or camera. */
@@ -121,8 +120,7 @@ export class LocalMedia extends TypedEmitter<LocalMediaEvents> {
     else this.#videoDeviceId = deviceId;
     if (kind === 'video' && this.#cameraOff) return;
     await this.#openOne(kind);
-    this.emit('tracksChanged', this.tracks);
-    this.emit('stateChanged', { muted: this.muted, cameraOff: this.cameraOff });
+    this.#announce();
   }
 
   /** Lists microphones and cameras (labels appear once permission is granted). */

@@ -125,3 +125,23 @@ declare global {
     };
   }
 }
+
+/**
+ * Registers before/after hooks that start one server and one Chromium for a test file and
+ * tear both down. Read `server` and `browser` inside tests (after `before` has run).
+ */
+export function useServerAndBrowser(
+  hooks: { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void },
+  start: () => Promise<import('./server.js').TestServer>,
+): { readonly server: import('./server.js').TestServer; readonly browser: TestBrowser } {
+  const env = {} as { server: import('./server.js').TestServer; browser: TestBrowser };
+  hooks.before(async () => {
+    env.server = await start();
+    env.browser = await launchBrowser();
+  });
+  hooks.after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
+}
