@@ -20,6 +20,7 @@ const CLIENT_EXAMPLES: ClientMessage[] = [
   { type: 'ice-candidate', to: 'p1', candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 } },
   { type: 'ice-candidate', to: 'p1', candidate: null },
   { type: 'media-state', muted: true, cameraOff: false },
+  { type: 'screen-share', screen: { streamId: 's1', audio: false } },
   { type: 'ping', t: 12.5 },
 ];
 
@@ -36,6 +37,7 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { type: 'answer', from: 'p1', sdp: 'v=0' },
   { type: 'ice-candidate', from: 'p1', candidate: null },
   { type: 'media-state', from: 'p1', muted: true, cameraOff: true },
+  { type: 'screen-share', from: 'p1', screen: null },
   { type: 'pong', t: 1 },
   { type: 'error', code: 'BAD_MESSAGE', message: 'bad', ref: 'join' },
   { type: 'bye', reason: 'shutdown' },

@@ -47,6 +47,12 @@ export const ErrorCodes = {
   INVALID_CODE: 'INVALID_CODE',
   /** Client: the operation is not valid in the current state. */
   INVALID_STATE: 'INVALID_STATE',
+  /** Client: screen sharing was cancelled in the picker, or blocked by the user or the system. */
+  SCREEN_SHARE_DENIED: 'SCREEN_SHARE_DENIED',
+  /** Client: this browser cannot share its screen (most phones and tablets). */
+  SCREEN_SHARE_UNSUPPORTED: 'SCREEN_SHARE_UNSUPPORTED',
+  /** Client: the screen could not be captured (the system refused or the source went away). */
+  SCREEN_SHARE_FAILED: 'SCREEN_SHARE_FAILED',
 } as const;
 
 /** A stable error code. */

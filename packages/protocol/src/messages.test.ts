@@ -78,7 +78,7 @@ describe('shared schemas', () => {
   test('message type lists are complete and distinct', () => {
     assert.deepEqual(
       [...CLIENT_MESSAGE_TYPES].sort(),
-      ['answer', 'create', 'hello', 'ice-candidate', 'join', 'leave', 'media-state', 'offer', 'ping'],
+      ['answer', 'create', 'hello', 'ice-candidate', 'join', 'leave', 'media-state', 'offer', 'ping', 'screen-share'],
     );
     assert.equal(new Set(SERVER_MESSAGE_TYPES).size, SERVER_MESSAGE_TYPES.length);
     for (const t of ['welcome', 'created', 'joined', 'join-error', 'participant-joined', 'participant-left', 'pong', 'error', 'bye']) {

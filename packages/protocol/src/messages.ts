@@ -20,12 +20,23 @@ export const DisplayNameSchema = z
 
 /** What a participant is sending: microphone muted, camera off. */
 export const MediaStateSchema = z.object({ muted: z.boolean(), cameraOff: z.boolean() });
+/**
+ * A screen being shared: `streamId` is the media stream id (the `msid` in SDP) the screen's
+ * tracks are sent under, so receivers can tell them from the camera; `audio` says whether
+ * the screen's sound is shared too.
+ */
+export const ScreenShareInfoSchema = z.object({
+  streamId: z.string().regex(/^[\x21-\x7e]{1,64}$/, 'invalid stream id'),
+  audio: z.boolean(),
+});
 /** A participant as every other member of the session sees it. */
 export const ParticipantInfoSchema = z.object({
   id: ParticipantIdSchema,
   name: DisplayNameSchema,
   muted: z.boolean(),
   cameraOff: z.boolean(),
+  /** The screen they share; absent or null when they share none. */
+  screen: ScreenShareInfoSchema.nullable().optional(),
 });
 /** An RTCIceServer as handed to browsers. */
 export const IceServerSchema = z.object({
@@ -69,6 +80,8 @@ export const IceCandidateMessageSchema = z.object({
 });
 /** Tells the session that one's microphone or camera changed. */
 export const MediaStateMessageSchema = z.object({ type: z.literal('media-state'), muted: z.boolean(), cameraOff: z.boolean() });
+/** Starts (`screen` set) or stops (`screen: null`) sharing one's screen with the session. */
+export const ScreenShareSchema = z.object({ type: z.literal('screen-share'), screen: ScreenShareInfoSchema.nullable() });
 /** Heartbeat; `t` is echoed back in `pong`. */
 export const PingSchema = z.object({ type: z.literal('ping'), t: z.number() });
 
@@ -82,6 +95,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   AnswerSchema,
   IceCandidateMessageSchema,
   MediaStateMessageSchema,
+  ScreenShareSchema,
   PingSchema,
 ]);
 
@@ -136,6 +150,12 @@ export const RelayedMediaStateSchema = z.object({
   muted: z.boolean(),
   cameraOff: z.boolean(),
 });
+/** A participant started or stopped sharing their screen. */
+export const RelayedScreenShareSchema = z.object({
+  type: z.literal('screen-share'),
+  from: ParticipantIdSchema,
+  screen: ScreenShareInfoSchema.nullable(),
+});
 /** Heartbeat reply. */
 export const PongSchema = z.object({ type: z.literal('pong'), t: z.number() });
 /** A request failed; `ref` names the message type that caused it. */
@@ -160,6 +180,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   RelayedAnswerSchema,
   RelayedIceCandidateSchema,
   RelayedMediaStateSchema,
+  RelayedScreenShareSchema,
   PongSchema,
   ErrorMessageSchema,
   ByeSchema,
@@ -173,6 +194,8 @@ export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 export type ParticipantInfo = z.infer<typeof ParticipantInfoSchema>;
 /** Microphone and camera state. */
 export type MediaState = z.infer<typeof MediaStateSchema>;
+/** A shared screen as announced on the wire. */
+export type ScreenShareInfo = z.infer<typeof ScreenShareInfoSchema>;
 /** An ICE server for RTCPeerConnection. */
 export type IceServer = z.infer<typeof IceServerSchema>;
 /** An ICE candidate on the wire. */

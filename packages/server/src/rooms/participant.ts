@@ -1,4 +1,4 @@
-import type { MediaState, ParticipantInfo, ServerMessage } from '@lectern/protocol';
+import type { MediaState, ParticipantInfo, ScreenShareInfo, ServerMessage } from '@lectern/protocol';
 
 /** How the domain reaches a participant's client; implemented by the signaling connection. */
 export interface ParticipantLink {
@@ -8,6 +8,9 @@ export interface ParticipantLink {
 
 /** One person in a session. */
 export class Participant {
+  /** The screen they share, or null. */
+  screen: ScreenShareInfo | null = null;
+
   constructor(
     readonly id: string,
     public name: string,
@@ -17,6 +20,8 @@ export class Participant {
 
   /** What other members see. */
   info(): ParticipantInfo {
-    return { id: this.id, name: this.name, muted: this.media.muted, cameraOff: this.media.cameraOff };
+    const info: ParticipantInfo = { id: this.id, name: this.name, muted: this.media.muted, cameraOff: this.media.cameraOff };
+    if (this.screen) info.screen = this.screen;
+    return info;
   }
 }

@@ -249,6 +249,39 @@ describe('signaling: relay', () => {
     const j = await d.joined(code, 'D');
     assert.deepEqual(j.participants.find((p) => p.id === a.participantId), { id: a.participantId, name: 'A', muted: true, cameraOff: true });
   });
+
+  test('screen-share is broadcast with from, stays in the session, and later joiners see it until it stops', async () => {
+    const { code, clients } = await session(['A', 'B']);
+    const [a, b] = clients as [TestClient, TestClient];
+    const outsider = await live.ready();
+    await outsider.joined(await outsider.create(), 'X');
+    const screen = { streamId: 'screen-stream-1', audio: true };
+    a.send({ type: 'screen-share', screen, from: b.participantId });
+    assert.deepEqual(await b.next('screen-share'), { type: 'screen-share', from: a.participantId, screen });
+    await a.roundTrip();
+    await outsider.roundTrip();
+    assert.deepEqual(a.pending('screen-share'), [], 'not echoed to the sender');
+    assert.deepEqual(outsider.pending('screen-share'), [], 'not seen outside the session');
+    const c = await live.ready();
+    const j = await c.joined(code, 'C');
+    assert.deepEqual(j.participants.find((p) => p.id === a.participantId)?.screen, screen);
+    assert.equal(j.participants.find((p) => p.id === b.participantId)?.screen, undefined);
+
+    a.send({ type: 'screen-share', screen: null });
+    assert.deepEqual(await b.next('screen-share'), { type: 'screen-share', from: a.participantId, screen: null });
+    assert.deepEqual(await c.next('screen-share'), { type: 'screen-share', from: a.participantId, screen: null });
+    const d = await live.ready();
+    const j2 = await d.joined(code, 'D');
+    assert.equal(j2.participants.find((p) => p.id === a.participantId)?.screen, undefined);
+  });
+
+  test('screen-share needs a session (NOT_JOINED)', async () => {
+    const a = await live.ready();
+    a.send({ type: 'screen-share', screen: { streamId: 's', audio: false } });
+    const e = await a.next('error');
+    assert.equal(e.code, ErrorCodes.NOT_JOINED);
+    assert.equal(e.ref, 'screen-share');
+  });
 });
 
 describe('signaling: bad input', () => {

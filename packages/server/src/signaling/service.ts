@@ -64,6 +64,8 @@ export class SignalingService implements ConnectionHandler {
         return this.#relay(conn, message);
       case 'media-state':
         return this.#mediaState(conn, message);
+      case 'screen-share':
+        return this.#screenShare(conn, message);
       case 'ping':
         conn.send({ type: 'pong', t: message.t });
         return;
@@ -134,6 +136,7 @@ export class SignalingService implements ConnectionHandler {
         existing.link = conn;
         existing.name = msg.name;
         existing.media = msg.media;
+        existing.screen = null; // the new connection announces its screen again if it still shares
         participant = existing;
         room.reattach(participant);
       } else {
@@ -202,6 +205,17 @@ export class SignalingService implements ConnectionHandler {
     }
     participant.media = { muted: msg.muted, cameraOff: msg.cameraOff };
     room.broadcast({ type: 'media-state', from: participant.id, muted: msg.muted, cameraOff: msg.cameraOff }, participant.id);
+  }
+
+  #screenShare(conn: Connection, msg: ClientMessageOf<'screen-share'>): void {
+    const { room, participant } = conn;
+    if (!room || !participant) {
+      conn.sendError(ErrorCodes.NOT_JOINED, 'join a session first', 'screen-share');
+      return;
+    }
+    participant.screen = msg.screen;
+    room.broadcast({ type: 'screen-share', from: participant.id, screen: msg.screen }, participant.id);
+    conn.log.info({ code: room.code, sharing: msg.screen !== null }, 'screen share');
   }
 
   #replyError(conn: Connection, err: unknown, ref: string): void {
