@@ -4,14 +4,23 @@
  */
 export { Room, type RoomEvents, type RoomOptions, type RoomState, type LocalMediaSource } from './room.js';
 export { LocalMedia, DEFAULT_VIDEO_CONSTRAINTS, mediaError, type LocalMediaEvents, type LocalMediaOptions } from './local-media.js';
+export {
+  ScreenCapture,
+  screenShareError,
+  SCREEN_CAPTURE_OPTIONS,
+  SCREEN_VIDEO_ENCODING,
+  SCREEN_DEGRADATION_PREFERENCE,
+  type LocalScreenTracks,
+  type ScreenCaptureEvents,
+} from './screen-capture.js';
 export { RemoteParticipant, SpeakingDetector, type LocalParticipantState, type ParticipantConnection } from './participant.js';
 export { SignalClient, type SignalState, type SignalClientEvents, type SignalClientOptions } from './signal-client.js';
 export { TypedEmitter, type EventMap, type Listener } from './emitter.js';
 export { StateMachine } from './state.js';
-export type { Topology, TopologyEvents, TopologyOptions, LocalTracks, RemoteMediaStats, InboundSignal } from './topology/topology.js';
+export type { Topology, TopologyEvents, TopologyOptions, LocalTracks, RemoteMediaStats, RemoteScreenStats, InboundSignal } from './topology/topology.js';
 export { MeshTopology } from './topology/mesh.js';
 export { summarizeInboundStats } from './topology/stats.js';
 export type { SignalTransport, SignalTransportFactory, PeerConnectionFactory, MediaDevicesPort, AudioLevelMeter, AudioLevelMeterFactory, Clock } from './ports.js';
 export { systemClock } from './ports.js';
 export { createBrowserRoom, createBrowserMedia, checkBrowserSupport, webAudioLevelMeter, websocketTransport, defaultSignalingUrl } from './browser/index.js';
-export { LecternError, ErrorCodes, normalizeSessionCode, isSessionCode, type ErrorCode } from '@lectern/protocol';
+export { LecternError, ErrorCodes, normalizeSessionCode, isSessionCode, type ErrorCode, type ScreenShareInfo } from '@lectern/protocol';

@@ -1,4 +1,4 @@
-import type { ParticipantInfo } from '@lectern/protocol';
+import type { ParticipantInfo, ScreenShareInfo } from '@lectern/protocol';
 
 /** How the media link to a remote participant is doing, in terms a UI can show. */
 export type ParticipantConnection = 'connecting' | 'connected' | 'unstable' | 'failed' | 'reconnecting';
@@ -12,6 +12,10 @@ export class RemoteParticipant {
   /** True while their audio level says they are talking. */
   speaking = false;
   connection: ParticipantConnection = 'connecting';
+  /** The screen they announced they share, or null. Set before its media arrives. */
+  screen: ScreenShareInfo | null = null;
+  /** Their shared screen's video (and audio, when shared) once it arrives; null otherwise. */
+  screenStream: MediaStream | null = null;
 
   constructor(
     readonly id: string,
@@ -36,6 +40,8 @@ export interface LocalParticipantState {
   cameraOff: boolean;
   audioLevel: number;
   speaking: boolean;
+  /** The screen this client shares, or null. */
+  screen: ScreenShareInfo | null;
 }
 
 /**

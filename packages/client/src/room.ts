@@ -9,11 +9,20 @@ import {
 import { TypedEmitter } from './emitter.js';
 import type { LocalMediaEvents } from './local-media.js';
 import { RemoteParticipant, SpeakingDetector, type LocalParticipantState } from './participant.js';
-import { systemClock, type AudioLevelMeter, type AudioLevelMeterFactory, type Clock, type PeerConnectionFactory, type SignalTransportFactory } from './ports.js';
+import {
+  systemClock,
+  type AudioLevelMeter,
+  type AudioLevelMeterFactory,
+  type Clock,
+  type MediaDevicesPort,
+  type PeerConnectionFactory,
+  type SignalTransportFactory,
+} from './ports.js';
+import { RoomScreenShare } from './screen-share.js';
 import { SignalClient } from './signal-client.js';
 import { StateMachine } from './state.js';
 import { MeshTopology } from './topology/mesh.js';
-import type { LocalTracks, RemoteMediaStats, Topology } from './topology/topology.js';
+import type { LocalScreenTracks, LocalTracks, RemoteMediaStats, Topology } from './topology/topology.js';
 
 /** Where a Room is in its life. */
 export type RoomState = 'idle' | 'connecting' | 'connected' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'closed';
@@ -34,9 +43,9 @@ export type RoomEvents = {
   stateChanged: [state: RoomState, previous: RoomState];
   participantJoined: [participant: RemoteParticipant];
   participantLeft: [participant: RemoteParticipant, reason: 'left' | 'disconnected' | 'timeout'];
-  /** Name, mute, camera, stream, speaking or connection of a participant changed. */
+  /** Name, mute, camera, stream, speaking, connection or shared screen of a participant changed. */
   participantUpdated: [participant: RemoteParticipant];
-  /** The local participant's state changed. */
+  /** The local participant's state changed (including starting or stopping a screen share). */
   localUpdated: [local: LocalParticipantState];
   /** Audio levels were sampled (about 5 times a second while joined). */
   audioLevels: [];
@@ -68,6 +77,8 @@ export interface RoomOptions {
   audioLevelMeter?: AudioLevelMeterFactory;
   /** `relay` forces every media path through TURN. */
   iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Where `getDisplayMedia` lives, for screen sharing; without it sharing is unsupported. */
+  displayMedia?: Pick<MediaDevicesPort, 'getDisplayMedia'> | null;
   /** How long a participant missing after a reconnect is kept before being dropped. */
   reconnectGraceMs?: number;
   clock?: Clock;
@@ -92,6 +103,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   #levelTimer: unknown = null;
   #resumeToken: string | null = null;
   #localDetector = new SpeakingDetector();
+  readonly #screens: RoomScreenShare;
   /** The session this room is in (or rejoining). */
   code: string | null = null;
   localParticipant: LocalParticipantState | null = null;
@@ -108,6 +120,19 @@ export class Room extends TypedEmitter<RoomEvents> {
     });
     this.#signal.on('welcome', (_w, again) => {
       if (again) void this.#afterReconnect();
+    });
+    this.#screens = new RoomScreenShare({
+      devices: () => options.displayMedia ?? null,
+      topology: () => this.#topology,
+      inSession: () => this.#sm.state === 'joined' || this.#sm.state === 'reconnecting',
+      send: (m) => this.#signal.send(m),
+      participant: (id) => this.#participants.get(id),
+      localChanged: (screen) => {
+        if (!this.localParticipant) return;
+        this.localParticipant = { ...this.localParticipant, screen };
+        this.emit('localUpdated', this.localParticipant);
+      },
+      participantChanged: (p) => this.emit('participantUpdated', p),
     });
   }
 
@@ -143,7 +168,15 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#sm.transition('joining');
     this.code = canonical;
     this.#media = options.media;
-    this.localParticipant = { id: '', name: options.name.trim(), muted: options.media.muted, cameraOff: options.media.cameraOff, audioLevel: 0, speaking: false };
+    this.localParticipant = {
+      id: '',
+      name: options.name.trim(),
+      muted: options.media.muted,
+      cameraOff: options.media.cameraOff,
+      audioLevel: 0,
+      speaking: false,
+      screen: null,
+    };
     try {
       const joined = await this.#sendJoin();
       this.#sm.transition('joined');
@@ -166,6 +199,32 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Turns the camera off or on; everyone sees it. */
   async setCameraOff(off: boolean): Promise<void> {
     await this.#media?.setCameraOff(off);
+  }
+
+  /** Whether this browser can share its screen (most phones cannot). */
+  get canShareScreen(): boolean {
+    return typeof this.options.displayMedia?.getDisplayMedia === 'function';
+  }
+
+  /** The screen this client shares (its stream and tracks), or null. */
+  get localScreen(): LocalScreenTracks | null {
+    return this.#screens.local;
+  }
+
+  /**
+   * Shares the screen: the browser asks which screen, window or tab (call it from a click).
+   * Everyone else sees it large; it stops with {@link stopScreenShare} or the browser's own
+   * "Stop sharing" bar. Calling it while sharing picks another screen. Throws LecternError
+   * SCREEN_SHARE_DENIED (picker cancelled or blocked), SCREEN_SHARE_UNSUPPORTED (phones),
+   * SCREEN_SHARE_FAILED, or INVALID_STATE when not in a session.
+   */
+  shareScreen(): Promise<void> {
+    return this.#screens.start();
+  }
+
+  /** Stops sharing the screen. No-op when not sharing. */
+  stopScreenShare(): void {
+    this.#screens.stop();
   }
 
   /** Receive-side media numbers for one participant (frames decoded, packets, candidate type). */
@@ -244,6 +303,8 @@ export class Room extends TypedEmitter<RoomEvents> {
       (m) => this.#signal.send(m),
     );
     if (this.#media) topology.setLocalTracks(this.#media.tracks);
+    topology.setLocalScreen(this.#screens.local);
+    topology.on('remoteScreen', (id, stream, streamId) => this.#screens.received(id, stream, streamId));
     topology.on('remoteStream', (id, stream) => {
       const p = this.#participants.get(id);
       if (!p) return;
@@ -294,6 +355,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.#applyJoined(joined, true);
       // Tell everyone our current mic/camera state (it may have changed while offline).
       this.#signal.send({ type: 'media-state', muted: this.#media.muted, cameraOff: this.#media.cameraOff });
+      if (this.#screens.local) this.#screens.announce();
     } catch (err) {
       const e = err instanceof LecternError ? err : new LecternError(ErrorCodes.INTERNAL, String(err));
       if (e.code === ErrorCodes.SERVER_UNREACHABLE) return; // dropped again; the next welcome retries
@@ -311,6 +373,7 @@ export class Room extends TypedEmitter<RoomEvents> {
         const p = this.#upsert(m.participant);
         this.#clearGrace(p.id);
         this.#setConnection(p, 'connecting');
+        if (known) this.#screens.forget(p.id); // its media connection is rebuilt below
         // We were here first, so we offer: participant-joined reaches us before the
         // newcomer even gets its `joined`, which starts media sooner.
         this.#topology?.addPeer(p.id, true);
@@ -333,6 +396,11 @@ export class Room extends TypedEmitter<RoomEvents> {
         this.emit('participantUpdated', p);
         return;
       }
+      case 'screen-share': {
+        const p = this.#participants.get(m.from);
+        if (p) this.#screens.announced(p, m.screen);
+        return;
+      }
       case 'error':
         this.emit('error', new LecternError(m.code, m.message));
         return;
@@ -345,9 +413,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     let p = this.#participants.get(info.id);
     if (p) {
       p.update(info);
+      this.#screens.announced(p, info.screen ?? null);
       return p;
     }
     p = new RemoteParticipant(info.id, info.name, info.muted, info.cameraOff);
+    p.screen = info.screen ?? null;
     this.#participants.set(p.id, p);
     this.#detectors.set(p.id, new SpeakingDetector());
     this.emit('participantJoined', p);
@@ -361,6 +431,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (!p) return;
     this.#participants.delete(id);
     this.#detectors.delete(id);
+    this.#screens.forget(id);
     this.emit('participantLeft', p, reason);
   }
 
@@ -426,6 +497,8 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#meter?.close();
     this.#meter = null;
     this.#meterTrack = null;
+    this.#screens.close();
+    if (this.localParticipant?.screen) this.localParticipant = { ...this.localParticipant, screen: null };
     this.#topology?.close();
     this.#topology = null;
     this.#participants.clear();

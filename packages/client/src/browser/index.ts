@@ -14,6 +14,8 @@ export function createBrowserRoom(options: Partial<RoomOptions> = {}): Room {
     transport: options.transport ?? websocketTransport,
     peerConnectionFactory: options.peerConnectionFactory ?? ((config) => new RTCPeerConnection(config)),
     audioLevelMeter: options.audioLevelMeter ?? webAudioLevelMeter,
+    // Phones lack getDisplayMedia; the Room then reports screen sharing as unsupported.
+    displayMedia: options.displayMedia ?? (typeof navigator !== 'undefined' ? (navigator.mediaDevices ?? null) : null),
     ...options,
   });
 }

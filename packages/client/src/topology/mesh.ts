@@ -3,13 +3,14 @@ import { TypedEmitter } from '../emitter.js';
 import type { PeerConnectionFactory } from '../ports.js';
 import { PeerLink } from './peer-link.js';
 import { summarizeInboundStats } from './stats.js';
-import type { InboundSignal, LocalTracks, RemoteMediaStats, Topology, TopologyEvents, TopologyOptions } from './topology.js';
+import type { InboundSignal, LocalScreenTracks, LocalTracks, RemoteMediaStats, Topology, TopologyEvents, TopologyOptions } from './topology.js';
 
 /** Full mesh: one {@link PeerLink} per remote participant. */
 export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topology {
   readonly kind = 'mesh' as const;
   readonly #links = new Map<string, PeerLink>();
   #tracks: LocalTracks = { audio: null, video: null };
+  #screen: LocalScreenTracks | null = null;
   #closed = false;
 
   constructor(
@@ -34,10 +35,12 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
       {
         send: (m) => this.send(m),
         remoteStream: (s) => this.emit('remoteStream', participantId, s),
+        remoteScreen: (s, id) => this.emit('remoteScreen', participantId, s, id),
         connectionState: (s) => this.emit('connectionState', participantId, s),
         error: (e) => this.emit('error', participantId, e),
       },
       initiate,
+      this.#screen,
     );
     this.#links.set(participantId, link);
   }
@@ -61,6 +64,11 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
     for (const link of this.#links.values()) link.setLocalTracks(tracks);
   }
 
+  setLocalScreen(screen: LocalScreenTracks | null): void {
+    this.#screen = screen;
+    for (const link of this.#links.values()) link.setLocalScreen(screen);
+  }
+
   audioLevel(participantId: string): number {
     return this.#links.get(participantId)?.audioLevel() ?? 0;
   }
@@ -68,7 +76,7 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
   async stats(participantId: string): Promise<RemoteMediaStats | null> {
     const link = this.#links.get(participantId);
     if (!link) return null;
-    return summarizeInboundStats(await link.pc.getStats(), link.pc.connectionState);
+    return summarizeInboundStats(await link.pc.getStats(), link.pc.connectionState, link.screenMids());
   }
 
   close(): void {

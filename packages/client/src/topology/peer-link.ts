@@ -1,11 +1,15 @@
 import type { ClientMessage } from '@lectern/protocol';
 import type { PeerConnectionFactory } from '../ports.js';
+import type { LocalScreenTracks } from '../screen-capture.js';
+import { ScreenLink } from './screen-link.js';
 import type { InboundSignal, LocalTracks } from './topology.js';
 
 /** What a link needs from its topology. */
 export interface PeerLinkHost {
   send(message: ClientMessage): void;
   remoteStream(stream: MediaStream): void;
+  /** The remote's shared screen appeared, changed or stopped (`null`). */
+  remoteScreen?(stream: MediaStream | null, streamId: string | null): void;
   connectionState(state: RTCPeerConnectionState): void;
   error(error: Error): void;
 }
@@ -13,7 +17,8 @@ export interface PeerLinkHost {
 /**
  * One RTCPeerConnection to one remote participant, negotiated with the perfect-negotiation
  * pattern (polite side yields on glare) and trickle ICE. It carries one audio and one video
- * transceiver; local changes are `replaceTrack`, so muting never renegotiates.
+ * transceiver; local changes are `replaceTrack`, so muting never renegotiates. A shared screen
+ * travels on transceivers of its own after those two (see {@link ScreenLink}).
  */
 export class PeerLink {
   readonly pc: RTCPeerConnection;
@@ -26,6 +31,7 @@ export class PeerLink {
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
   #restartTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #screen: ScreenLink;
 
   constructor(
     readonly remoteId: string,
@@ -36,13 +42,25 @@ export class PeerLink {
     private tracks: LocalTracks,
     private readonly host: PeerLinkHost,
     initiate: boolean,
+    screen: LocalScreenTracks | null = null,
   ) {
     this.pc = factory(config);
+    this.#screen = new ScreenLink(
+      this.pc,
+      {
+        isCamera: (t) => this.#isCamera(t),
+        remoteScreen: (s, id) => this.host.remoteScreen?.(s, id),
+        error: (err) => this.host.error(asError(err)),
+      },
+      screen,
+    );
     this.pc.onnegotiationneeded = () => void this.#negotiate();
     this.pc.onicecandidate = ({ candidate }) => {
       this.host.send({ type: 'ice-candidate', to: this.remoteId, candidate: candidate ? candidate.toJSON() as never : null });
     };
-    this.pc.ontrack = ({ track }) => {
+    this.pc.ontrack = ({ track, transceiver }) => {
+      // Screen tracks are gathered once their negotiation completes (ScreenLink.sync).
+      if (transceiver && !this.#isCamera(transceiver)) return;
       for (const old of this.stream.getTracks()) if (old.kind === track.kind && old !== track) this.stream.removeTrack(old);
       if (!this.stream.getTracks().includes(track)) this.stream.addTrack(track);
       this.host.remoteStream(this.stream);
@@ -52,6 +70,7 @@ export class PeerLink {
       // The offerer fixes the m-line order: audio first, then video.
       this.#audio = this.pc.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendrecv' });
       this.#video = this.pc.addTransceiver(tracks.video ?? 'video', { direction: 'sendrecv' });
+      this.#screen.ready();
       // Offer now rather than after the browser's negotiationneeded task: it saves a task
       // turn (~15 ms in Chromium) on every call setup.
       void this.#negotiate();
@@ -72,6 +91,16 @@ export class PeerLink {
     ] as const) {
       if (t && t.sender.track !== track) t.sender.replaceTrack(track).catch((err: unknown) => this.host.error(asError(err)));
     }
+  }
+
+  /** Shares the local screen with this participant, or stops (`null`); renegotiates. */
+  setLocalScreen(screen: LocalScreenTracks | null): void {
+    if (!this.#closed) this.#screen.setLocal(screen);
+  }
+
+  /** Mids of the transceivers receiving the remote's screen, to tell its stats from the camera's. */
+  screenMids(): Set<string> {
+    return this.#screen.remoteMids();
   }
 
   /** Audio level 0..1 of the remote participant, from RFC 6464 header extensions. */
@@ -135,12 +164,28 @@ export class PeerLink {
       await this.pc.setLocalDescription();
       const sdp = this.pc.localDescription?.sdp;
       if (sdp) this.host.send({ type: 'answer', to: this.remoteId, sdp });
+      // The camera m-lines are ours now; a screen we share follows in our own offer.
+      this.#screen.ready();
     }
+    this.#screen.sync();
+  }
+
+  /**
+   * The camera's transceiver of a kind: the one we created or adopted, or, before adoption
+   * (inside the first remote offer), the first of that kind, since the offerer puts the camera first.
+   */
+  #isCamera(t: RTCRtpTransceiver): boolean {
+    if (this.#screen.owns(t)) return false;
+    const kind = t.receiver.track.kind;
+    const mine = kind === 'audio' ? this.#audio : this.#video;
+    if (mine) return t === mine;
+    return this.pc.getTransceivers().find((x) => x.receiver.track.kind === kind && !this.#screen.owns(x)) === t;
   }
 
   /** The answerer takes the offerer's audio and video m-lines as its own and sends on them. */
   #adoptTransceivers(): void {
     for (const t of this.pc.getTransceivers()) {
+      if (this.#screen.owns(t)) continue;
       const kind = t.receiver.track.kind;
       if (kind === 'audio' && !this.#audio) this.#audio = t;
       else if (kind === 'video' && !this.#video) this.#video = t;

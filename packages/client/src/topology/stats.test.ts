@@ -29,6 +29,7 @@ describe('summarizeInboundStats', () => {
       bytesReceived: 58_000,
       localCandidateType: 'relay',
       connectionState: 'connected',
+      screen: { framesDecoded: 0, frameWidth: 0, frameHeight: 0, audioPacketsReceived: 0 },
     });
   });
 
@@ -70,6 +71,25 @@ describe('summarizeInboundStats', () => {
       bytesReceived: 0,
       localCandidateType: null,
       connectionState: 'new',
+      screen: { framesDecoded: 0, frameWidth: 0, frameHeight: 0, audioPacketsReceived: 0 },
     });
+  });
+
+  it('counts inbound streams on screen mids as the screen, apart from the camera', () => {
+    const s = summarizeInboundStats(
+      report([
+        { id: 'cv', type: 'inbound-rtp', kind: 'video', mid: '1', framesDecoded: 100, packetsReceived: 120, frameWidth: 640, frameHeight: 360, bytesReceived: 10 },
+        { id: 'ca', type: 'inbound-rtp', kind: 'audio', mid: '0', packetsReceived: 50, bytesReceived: 1 },
+        { id: 'sv', type: 'inbound-rtp', kind: 'video', mid: '2', framesDecoded: 30, packetsReceived: 90, frameWidth: 1920, frameHeight: 1080, bytesReceived: 100 },
+        { id: 'sa', type: 'inbound-rtp', kind: 'audio', mid: '3', packetsReceived: 70, bytesReceived: 1000 },
+      ]),
+      'connected',
+      new Set(['2', '3']),
+    );
+    assert.deepEqual(
+      [s.framesDecoded, s.videoPacketsReceived, s.frameWidth, s.audioPacketsReceived, s.bytesReceived],
+      [100, 120, 640, 50, 1111],
+    );
+    assert.deepEqual(s.screen, { framesDecoded: 30, frameWidth: 1920, frameHeight: 1080, audioPacketsReceived: 70 });
   });
 });

@@ -1,7 +1,14 @@
 import type { RemoteMediaStats } from './topology.js';
 
-/** Reduces an RTCStatsReport to the receive-side numbers the SDK reports. */
-export function summarizeInboundStats(report: RTCStatsReport, connectionState: RTCPeerConnectionState): RemoteMediaStats {
+/**
+ * Reduces an RTCStatsReport to the receive-side numbers the SDK reports. Inbound streams whose
+ * `mid` is in `screenMids` count as the shared screen, the rest as camera and microphone.
+ */
+export function summarizeInboundStats(
+  report: RTCStatsReport,
+  connectionState: RTCPeerConnectionState,
+  screenMids: ReadonlySet<string> = new Set(),
+): RemoteMediaStats {
   const out: RemoteMediaStats = {
     framesDecoded: 0,
     frameWidth: 0,
@@ -11,12 +18,22 @@ export function summarizeInboundStats(report: RTCStatsReport, connectionState: R
     bytesReceived: 0,
     localCandidateType: null,
     connectionState,
+    screen: { framesDecoded: 0, frameWidth: 0, frameHeight: 0, audioPacketsReceived: 0 },
   };
   let selectedPair: string | null = null;
   const byId = new Map<string, Record<string, unknown>>();
   report.forEach((s: Record<string, unknown>) => {
     byId.set(s.id as string, s);
-    if (s.type === 'inbound-rtp') {
+    if (s.type === 'inbound-rtp' && typeof s.mid === 'string' && screenMids.has(s.mid)) {
+      out.bytesReceived += num(s.bytesReceived);
+      if (s.kind === 'video') {
+        out.screen.framesDecoded += num(s.framesDecoded);
+        out.screen.frameWidth = Math.max(out.screen.frameWidth, num(s.frameWidth));
+        out.screen.frameHeight = Math.max(out.screen.frameHeight, num(s.frameHeight));
+      } else if (s.kind === 'audio') {
+        out.screen.audioPacketsReceived += num(s.packetsReceived);
+      }
+    } else if (s.type === 'inbound-rtp') {
       out.bytesReceived += num(s.bytesReceived);
       if (s.kind === 'video') {
         out.framesDecoded += num(s.framesDecoded);

@@ -1,5 +1,8 @@
 import type { IceServer, ServerMessageOf } from '@lectern/protocol';
 import type { TypedEmitter } from '../emitter.js';
+import type { LocalScreenTracks } from '../screen-capture.js';
+
+export type { LocalScreenTracks } from '../screen-capture.js';
 
 /** A relayed signal addressed to this client. */
 export type InboundSignal = ServerMessageOf<'offer'> | ServerMessageOf<'answer'> | ServerMessageOf<'ice-candidate'>;
@@ -8,6 +11,14 @@ export type InboundSignal = ServerMessageOf<'offer'> | ServerMessageOf<'answer'>
 export interface LocalTracks {
   audio: MediaStreamTrack | null;
   video: MediaStreamTrack | null;
+}
+
+/** Receive-side numbers for a remote participant's shared screen. */
+export interface RemoteScreenStats {
+  framesDecoded: number;
+  frameWidth: number;
+  frameHeight: number;
+  audioPacketsReceived: number;
 }
 
 /** Receive-side numbers for one remote participant, summarised from getStats(). */
@@ -21,12 +32,20 @@ export interface RemoteMediaStats {
   /** Local candidate type of the selected ICE pair: host, srflx, prflx or relay. */
   localCandidateType: string | null;
   connectionState: RTCPeerConnectionState;
+  /** Their shared screen; the camera numbers above exclude it. All zero when none. */
+  screen: RemoteScreenStats;
 }
 
 /** Events every topology emits. */
 export type TopologyEvents = {
   /** The media stream of a remote participant changed (new track, or replaced). */
   remoteStream: [participantId: string, stream: MediaStream];
+  /**
+   * A remote participant's screen tracks arrived or changed (`stream`), or stopped (`null`).
+   * `streamId` is the stream id the sender used (the msid), to match against its
+   * `screen-share` announcement; null when the topology cannot tell.
+   */
+  remoteScreen: [participantId: string, stream: MediaStream | null, streamId: string | null];
   /** The media connection to a remote participant changed state. */
   connectionState: [participantId: string, state: RTCPeerConnectionState];
   /** A non-fatal media error, for logs. */
@@ -53,6 +72,8 @@ export interface Topology extends Pick<TypedEmitter<TopologyEvents>, 'on' | 'off
   handleSignal(signal: InboundSignal): void;
   /** Changes what is sent to everyone, without renegotiation where possible. */
   setLocalTracks(tracks: LocalTracks): void;
+  /** Shares the local screen with everyone as tracks of its own, or stops (`null`). */
+  setLocalScreen(screen: LocalScreenTracks | null): void;
   /** Audio level 0..1 of a remote participant, from the RTP audio-level extension. */
   audioLevel(participantId: string): number;
   /** Receive-side numbers for a remote participant. */
