@@ -28,6 +28,11 @@ export interface RoomScreenShareHost {
 export class RoomScreenShare {
   #capture: ScreenCapture | null = null;
   #starting: Promise<void> | null = null;
+  /**
+   * The stream every share is sent under. It outlives captures so the msid in SDP never has
+   * to change (Chromium does not reliably put a `setStreams()` change into the next offer).
+   */
+  #outgoing: MediaStream | null = null;
   /** Screen media received per participant, with the stream id it came under. */
   readonly #received = new Map<string, { stream: MediaStream; streamId: string | null }>();
 
@@ -35,7 +40,14 @@ export class RoomScreenShare {
 
   /** What this client shares, or null. */
   get local(): LocalScreenTracks | null {
-    return this.#capture?.tracks ?? null;
+    const t = this.#capture?.tracks;
+    if (!t) return null;
+    this.#outgoing ??= new MediaStream();
+    const out = this.#outgoing;
+    const want = [t.video, ...(t.audio ? [t.audio] : [])];
+    for (const old of out.getTracks()) if (!want.includes(old)) out.removeTrack(old);
+    for (const track of want) if (!out.getTracks().includes(track)) out.addTrack(track);
+    return { stream: out, video: t.video, audio: t.audio };
   }
 
   /** What this client announces, or null. */

@@ -66,6 +66,10 @@ export interface PeerMedia {
   audioPacketsReceived: number;
   frameWidth: number;
   localCandidateType: string | null;
+  /** Their shared screen, apart from the camera. */
+  screenFramesDecoded: number;
+  screenFrameWidth: number;
+  screenAudioPacketsReceived: number;
 }
 
 /** Reads getStats() numbers through the page's Room (window.lectern). */
@@ -83,6 +87,9 @@ export function remoteMedia(page: Page): Promise<PeerMedia[]> {
         audioPacketsReceived: s?.audioPacketsReceived ?? 0,
         frameWidth: s?.frameWidth ?? 0,
         localCandidateType: s?.localCandidateType ?? null,
+        screenFramesDecoded: s?.screen.framesDecoded ?? 0,
+        screenFrameWidth: s?.screen.frameWidth ?? 0,
+        screenAudioPacketsReceived: s?.screen.audioPacketsReceived ?? 0,
       });
     }
     return out;
@@ -93,25 +100,38 @@ export function remoteMedia(page: Page): Promise<PeerMedia[]> {
  * Proves media flows from every name in `from` to `page`: remote video frames decoded and
  * audio packets received both rise between two samples.
  */
-export async function expectMediaFlowing(page: Page, from: string[], timeoutMs = 30_000): Promise<void> {
+export function expectMediaFlowing(page: Page, from: string[], timeoutMs = 30_000): Promise<void> {
+  return expectRising(page, from, (m) => [m.framesDecoded, m.audioPacketsReceived], `media from ${from.join(', ')}`, timeoutMs);
+}
+
+/**
+ * Proves the shared screens of every name in `from` reach `page` as decoded video: the screen's
+ * own frames-decoded count (apart from the camera's) is above zero and rising.
+ */
+export function expectScreenFlowing(page: Page, from: string[], timeoutMs = 30_000): Promise<void> {
+  return expectRising(page, from, (m) => [m.screenFramesDecoded], `screens of ${from.join(', ')}`, timeoutMs);
+}
+
+/** Waits until every number `pick` reads for each name is above zero, then until each rises. */
+async function expectRising(page: Page, from: string[], pick: (m: PeerMedia) => number[], what: string, timeoutMs: number): Promise<void> {
   const first = await waitFor(
     async () => {
       const media = await remoteMedia(page);
-      const ok = from.every((n) => media.some((m) => m.name === n && m.framesDecoded > 0 && m.audioPacketsReceived > 0));
+      const ok = from.every((n) => media.some((m) => m.name === n && pick(m).every((v) => v > 0)));
       return ok ? media : null;
     },
-    { timeoutMs, what: `media from ${from.join(', ')}` },
+    { timeoutMs, what },
   );
   await waitFor(
     async () => {
       const media = await remoteMedia(page);
       return from.every((n) => {
-        const a = first.find((m) => m.name === n)!;
+        const a = pick(first.find((m) => m.name === n)!);
         const b = media.find((m) => m.name === n);
-        return b && b.framesDecoded > a.framesDecoded && b.audioPacketsReceived > a.audioPacketsReceived;
+        return b && pick(b).every((v, i) => v > a[i]!);
       });
     },
-    { timeoutMs, what: `media from ${from.join(', ')} to keep rising` },
+    { timeoutMs, what: `${what} to keep rising` },
   );
 }
 
@@ -120,7 +140,13 @@ declare global {
     lectern?: {
       room: {
         participants: ReadonlyMap<string, { id: string; name: string }>;
-        getStats(id: string): Promise<{ framesDecoded: number; audioPacketsReceived: number; frameWidth: number; localCandidateType: string | null } | null>;
+        getStats(id: string): Promise<{
+          framesDecoded: number;
+          audioPacketsReceived: number;
+          frameWidth: number;
+          localCandidateType: string | null;
+          screen: { framesDecoded: number; frameWidth: number; audioPacketsReceived: number };
+        } | null>;
       };
     };
   }

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { LocalMedia, Room } from '@lectern/client';
 import { useRoomEvents } from './hooks.js';
 import { sessionLink } from './route.js';
+import { ScreenStage, ShareScreenButton, SharingBanner, useScreenShares } from './presenter.js';
 import { ServerStatus } from './status.js';
 import { Tile } from './tile.js';
 
@@ -16,6 +17,9 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
   const local = room.localParticipant;
   const remotes = [...room.participants.values()];
   const count = remotes.length + 1;
+  // While someone shares: the presenter layout, their screen large and the cameras in a strip.
+  const screens = useScreenShares(remotes);
+  const layout = screens.shown ? 'presenter' : 'grid';
 
   const copy = async () => {
     try {
@@ -35,7 +39,7 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
   };
 
   return (
-    <main class="call">
+    <main class={`call ${layout}`} data-layout={layout}>
       <header class="call-header">
         <div>
           <span class="muted-text">Session</span> <code data-testid="session-code">{code}</code>
@@ -54,7 +58,9 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
           </button>
         </p>
       )}
-      <section class={`grid n${Math.min(count, 9)}`} aria-label="Participants">
+      <SharingBanner room={room} />
+      {screens.shown && <ScreenStage sharers={screens.sharers} shown={screens.shown} onShow={screens.show} />}
+      <section class={layout === 'grid' ? `grid n${Math.min(count, 9)}` : 'strip'} aria-label="Participants">
         {local && (
           <Tile
             id={local.id}
@@ -108,6 +114,7 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
         >
           {media.cameraOff ? '📷 Start video' : '📷 Stop video'}
         </button>
+        <ShareScreenButton room={room} onError={setNotice} />
         <button type="button" class="danger" onClick={props.onLeave} aria-label="Leave session">
           Leave
         </button>

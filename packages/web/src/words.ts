@@ -24,6 +24,9 @@ const WORDS: Record<ErrorCode, string> = {
   MEDIA_NOT_FOUND: 'No camera or microphone was found.',
   INVALID_CODE: 'That is not a session code. It looks like abc-defg-hjk.',
   INVALID_STATE: 'Please wait a moment and try again.',
+  SCREEN_SHARE_DENIED: 'Screen sharing did not start: the picker was closed, or this browser is not allowed to share the screen. Click Share screen to try again.',
+  SCREEN_SHARE_UNSUPPORTED: 'This browser cannot share its screen. Phones and tablets usually cannot; use Chrome, Edge, Firefox or Safari on a computer.',
+  SCREEN_SHARE_FAILED: 'Your screen could not be captured. Check that the system allows this browser to record the screen, then try again.',
 };
 
 /** A sentence for any error, coded or not. */

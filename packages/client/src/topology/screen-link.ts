@@ -104,9 +104,8 @@ export class ScreenLink {
       if (track.kind === 'video') this.#tune(created.sender);
       return created;
     }
+    // The stream (so the msid) stays the same from one share to the next: see RoomScreenShare.
     t.sender.replaceTrack(track).catch((err: unknown) => this.host.error(err));
-    // A new capture has a new stream id; receivers match the msid against the announced id.
-    if (track && screen && typeof t.sender.setStreams === 'function') t.sender.setStreams(screen.stream);
     const direction = track ? 'sendonly' : 'inactive';
     if (t.direction !== direction) t.direction = direction;
     return t;
