@@ -168,11 +168,16 @@ export function welcome(over: Partial<ServerMessageOf<'welcome'>> = {}): ServerM
 
 // ---- Media ------------------------------------------------------------------------------
 
+let trackIds = 0;
+
 /** A MediaStreamTrack stand-in. */
 export class FakeTrack {
   enabled = true;
   stopped = false;
   readyState: 'live' | 'ended' = 'live';
+  contentHint = '';
+  readonly id = `track-${++trackIds}`;
+  readonly #listeners = new Map<string, Set<() => void>>();
   constructor(
     readonly kind: 'audio' | 'video',
     readonly deviceId = `${kind}-default`,
@@ -181,13 +186,28 @@ export class FakeTrack {
     this.stopped = true;
     this.readyState = 'ended';
   }
+  addEventListener(type: string, fn: () => void): void {
+    if (!this.#listeners.has(type)) this.#listeners.set(type, new Set());
+    this.#listeners.get(type)!.add(fn);
+  }
+  removeEventListener(type: string, fn: () => void): void {
+    this.#listeners.get(type)?.delete(fn);
+  }
+  /** Test helper: the browser ends the track (e.g. its "Stop sharing" bar), firing `ended`. */
+  endByBrowser(): void {
+    this.readyState = 'ended';
+    for (const fn of [...(this.#listeners.get('ended') ?? [])]) fn();
+  }
   getSettings(): { deviceId: string } {
     return { deviceId: this.deviceId };
   }
 }
 
+let streamIds = 0;
+
 /** A MediaStream stand-in. */
 export class FakeMediaStream {
+  readonly id = `stream-${++streamIds}`;
   readonly #tracks: FakeTrack[];
   constructor(tracks: FakeTrack[] = []) {
     this.#tracks = [...tracks];
@@ -225,18 +245,39 @@ export function asTrack(t: FakeTrack): MediaStreamTrack {
 /** A transceiver stand-in. */
 export class FakeTransceiver {
   direction: RTCRtpTransceiverDirection;
+  mid: string | null = null;
+  currentDirection: RTCRtpTransceiverDirection | null = null;
+  /** What the remote's m-line said, for transceivers its offers created. */
+  remoteDirection: RTCRtpTransceiverDirection | null = null;
   readonly replaced: Array<MediaStreamTrack | null> = [];
-  readonly sender: { track: MediaStreamTrack | null; replaceTrack: (t: MediaStreamTrack | null) => Promise<void> };
-  readonly receiver: { track: { kind: string } };
+  readonly sender: {
+    track: MediaStreamTrack | null;
+    replaceTrack: (t: MediaStreamTrack | null) => Promise<void>;
+    getParameters: () => RTCRtpSendParameters;
+    setParameters: (p: RTCRtpSendParameters) => Promise<void>;
+  };
+  readonly receiver: { track: FakeTrack };
 
-  constructor(kind: string, track: MediaStreamTrack | null, direction: RTCRtpTransceiverDirection) {
+  constructor(
+    kind: string,
+    track: MediaStreamTrack | null,
+    direction: RTCRtpTransceiverDirection,
+    /** The init it was added with (streams, sendEncodings). */
+    readonly init: RTCRtpTransceiverInit = {},
+  ) {
     this.direction = direction;
-    this.receiver = { track: { kind } };
+    this.receiver = { track: new FakeTrack(kind === 'audio' ? 'audio' : 'video') };
+    let params = { encodings: (init.sendEncodings ?? [{}]).map((e) => ({ ...e })) } as RTCRtpSendParameters;
     const sender = {
       track,
       replaceTrack: (t: MediaStreamTrack | null) => {
         this.replaced.push(t);
         sender.track = t;
+        return Promise.resolve();
+      },
+      getParameters: () => structuredClone(params),
+      setParameters: (p: RTCRtpSendParameters) => {
+        params = structuredClone(p);
         return Promise.resolve();
       },
     };
@@ -251,7 +292,7 @@ export class FakeTransceiver {
 export class FakePeerConnection {
   onnegotiationneeded: (() => void) | null = null;
   onicecandidate: ((e: { candidate: { toJSON(): RTCIceCandidateInit } | null }) => void) | null = null;
-  ontrack: ((e: { track: MediaStreamTrack }) => void) | null = null;
+  ontrack: ((e: { track: MediaStreamTrack; transceiver?: FakeTransceiver; streams?: FakeMediaStream[] }) => void) | null = null;
   onconnectionstatechange: (() => void) | null = null;
   signalingState: RTCSignalingState = 'stable';
   connectionState: RTCPeerConnectionState = 'new';
@@ -266,12 +307,13 @@ export class FakePeerConnection {
   failCandidates = false;
   stats: RTCStatsReport = new Map() as unknown as RTCStatsReport;
   #offers = 0;
+  readonly #unsettledMids = new Set<FakeTransceiver>();
 
   constructor(readonly config: RTCConfiguration) {}
 
   addTransceiver(trackOrKind: MediaStreamTrack | string, init?: RTCRtpTransceiverInit): FakeTransceiver {
     const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
-    const t = new FakeTransceiver(kind, typeof trackOrKind === 'string' ? null : trackOrKind, init?.direction ?? 'sendrecv');
+    const t = new FakeTransceiver(kind, typeof trackOrKind === 'string' ? null : trackOrKind, init?.direction ?? 'sendrecv', init);
     this.calls.push(`addTransceiver:${kind}`);
     this.transceivers.push(t);
     return t;
@@ -287,7 +329,13 @@ export class FakePeerConnection {
       this.calls.push('sld:answer');
       this.localDescription = { type: 'answer', sdp: `answer-sdp` };
       this.signalingState = 'stable';
+      this.#settle();
     } else {
+      for (const t of this.transceivers) {
+        if (t.mid !== null) continue;
+        t.mid = this.#freeMid();
+        this.#unsettledMids.add(t);
+      }
       this.calls.push('sld:offer');
       this.localDescription = { type: 'offer', sdp: `offer-sdp-${++this.#offers}` };
       this.signalingState = 'have-local-offer';
@@ -297,17 +345,70 @@ export class FakePeerConnection {
   async setRemoteDescription(desc: { type: RTCSdpType; sdp: string }): Promise<void> {
     await Promise.resolve();
     if (desc.type === 'offer') {
-      if (this.signalingState === 'have-local-offer') this.calls.push('rollback');
+      if (this.signalingState === 'have-local-offer') {
+        this.calls.push('rollback');
+        // Rolling back forgets the mids our offer gave to new transceivers.
+        for (const t of this.#unsettledMids) t.mid = null;
+        this.#unsettledMids.clear();
+      }
       this.signalingState = 'have-remote-offer';
+      this.remoteDescription = desc;
       // The offerer's m-lines appear as transceivers on the answerer.
-      if (this.transceivers.length === 0) {
+      if (desc.sdp.includes('\nm=')) this.#applyRemoteMedia(desc.sdp);
+      else if (this.transceivers.length === 0) {
         this.transceivers.push(new FakeTransceiver('audio', null, 'recvonly'), new FakeTransceiver('video', null, 'recvonly'));
       }
     } else {
+      this.remoteDescription = desc;
+      if (desc.sdp.includes('\nm=')) this.#applyRemoteMedia(desc.sdp);
       this.signalingState = 'stable';
+      this.#settle();
     }
     this.calls.push(`srd:${desc.type}`);
-    this.remoteDescription = desc;
+  }
+
+  /**
+   * A remote offer or answer written as SDP (see {@link fakeSdp}): each m-section's mid, kind, direction
+   * and msid stream. New mids become recvonly transceivers; a track event fires for every
+   * m-line that now sends to us, as in a browser.
+   */
+  #applyRemoteMedia(sdp: string): void {
+    for (const m of parseFakeSdp(sdp)) {
+      let t = this.transceivers.find((x) => x.mid === m.mid);
+      if (!t) {
+        t = new FakeTransceiver(m.kind, null, 'recvonly');
+        t.mid = m.mid;
+        this.transceivers.push(t);
+      }
+      const wasSending = t.remoteDirection === 'sendonly' || t.remoteDirection === 'sendrecv';
+      t.remoteDirection = m.direction;
+      const sends = m.direction === 'sendonly' || m.direction === 'sendrecv';
+      if (sends && !wasSending) {
+        const stream = new FakeMediaStream([t.receiver.track]) as FakeMediaStream & { id: string };
+        if (m.msid) Object.defineProperty(stream, 'id', { value: m.msid });
+        this.ontrack?.({ track: t.receiver.track as unknown as MediaStreamTrack, transceiver: t, streams: m.msid ? [stream] : [] });
+      }
+    }
+  }
+
+  #freeMid(): string {
+    let n = 0;
+    while (this.transceivers.some((t) => t.mid === String(n))) n++;
+    return String(n);
+  }
+
+  /** Negotiation completed: every transceiver's currentDirection follows both sides. */
+  #settle(): void {
+    this.#unsettledMids.clear();
+    for (const t of this.transceivers) {
+      if (t.remoteDirection === null) {
+        t.currentDirection = t.direction; // ours; the fake remote accepts what we offer
+        continue;
+      }
+      const weSend = (t.direction === 'sendonly' || t.direction === 'sendrecv') && (t.remoteDirection === 'recvonly' || t.remoteDirection === 'sendrecv');
+      const weRecv = (t.direction === 'recvonly' || t.direction === 'sendrecv') && (t.remoteDirection === 'sendonly' || t.remoteDirection === 'sendrecv');
+      t.currentDirection = weSend && weRecv ? 'sendrecv' : weSend ? 'sendonly' : weRecv ? 'recvonly' : 'inactive';
+    }
   }
 
   async addIceCandidate(c?: RTCIceCandidateInit): Promise<void> {
@@ -337,6 +438,37 @@ export class FakePeerConnection {
     this.connectionState = s;
     this.onconnectionstatechange?.();
   }
+}
+
+/** One m-line of a fake remote offer. */
+export interface FakeMLine {
+  mid: string;
+  kind: 'audio' | 'video';
+  direction: RTCRtpTransceiverDirection;
+  /** The msid stream id, if any. */
+  msid?: string;
+}
+
+/** Writes a minimal SDP for a remote offer with these m-lines (what the fake and msidStreamId read). */
+export function fakeSdp(lines: FakeMLine[]): string {
+  const out = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0'];
+  for (const m of lines) {
+    out.push(`m=${m.kind} 9 UDP/TLS/RTP/SAVPF 96`, `a=mid:${m.mid}`, `a=${m.direction}`, `a=msid:${m.msid ?? '-'} t${m.mid}`);
+  }
+  return out.join('\r\n') + '\r\n';
+}
+
+function parseFakeSdp(sdp: string): FakeMLine[] {
+  return sdp
+    .split(/\r?\n(?=m=)/)
+    .slice(1)
+    .map((section) => {
+      const lines = section.split(/\r?\n/);
+      const value = (prefix: string) => lines.find((l) => l.startsWith(prefix))?.slice(prefix.length);
+      const direction = (['sendrecv', 'sendonly', 'recvonly', 'inactive'] as const).find((d) => lines.includes(`a=${d}`)) ?? 'sendrecv';
+      const msid = value('a=msid:')?.split(' ')[0];
+      return { mid: value('a=mid:') ?? '', kind: lines[0]!.startsWith('m=audio') ? 'audio' : 'video', direction, msid: msid && msid !== '-' ? msid : undefined };
+    });
 }
 
 /** A PeerConnectionFactory that keeps every fake it made. */
