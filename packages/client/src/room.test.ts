@@ -2,7 +2,19 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ErrorCodes, LecternError, PROTOCOL_VERSION, type ParticipantInfo, type ServerMessageOf } from '@lectern/protocol';
 import { TypedEmitter } from './emitter.js';
-import { FakeClock, FakeTrack, asTrack, fakePeerConnections, fakeTransports, flush, installFakeMediaStream, welcome, type FakeTransport } from './fakes.test-helpers.js';
+import {
+  FakeClock,
+  FakeMediaStream,
+  FakeTrack,
+  asTrack,
+  fakePeerConnections,
+  fakeSdp,
+  fakeTransports,
+  flush,
+  installFakeMediaStream,
+  welcome,
+  type FakeTransport,
+} from './fakes.test-helpers.js';
 import type { LocalMediaEvents } from './local-media.js';
 import type { RemoteParticipant } from './participant.js';
 import { Room, type LocalMediaSource, type RoomOptions, type RoomState } from './room.js';
@@ -468,5 +480,112 @@ describe('Room', () => {
       env.clock.advance(GRACE);
       assert.ok(env.room.participants.has('bob'), 'bob was dropped although the server listed him');
     });
+  });
+});
+
+describe('Room screen sharing', () => {
+  before(installFakeMediaStream);
+
+  /** A getDisplayMedia port handing out one fake video+audio capture per call. */
+  function displayMedia() {
+    const videos: FakeTrack[] = [];
+    return {
+      videos,
+      getDisplayMedia: async () => {
+        const v = new FakeTrack('video');
+        videos.push(v);
+        return new FakeMediaStream([v, new FakeTrack('audio')]) as unknown as MediaStream;
+      },
+    };
+  }
+
+  it('shareScreen() announces the screen and adds it to every link; stopping (or the browser ending it) undoes both', async () => {
+    const display = displayMedia();
+    const env = setup({ displayMedia: display });
+    const t = await join(env, [alice, bob]);
+    // They offer first (we are the newcomer); our screen follows their camera m-lines.
+    t.receive({ type: 'offer', from: 'alice', sdp: 'v=0 alice' });
+    t.receive({ type: 'offer', from: 'bob', sdp: 'v=0 bob' });
+    await flush();
+    const local: Array<unknown> = [];
+    env.room.on('localUpdated', (l) => local.push(l.screen));
+    assert.equal(env.room.canShareScreen, true);
+    await env.room.shareScreen();
+    const streamId = env.room.localScreen!.stream.id;
+    assert.deepEqual(t.sentOf('screen-share'), [{ type: 'screen-share', screen: { streamId, audio: true } }]);
+    assert.deepEqual(env.room.localParticipant?.screen, { streamId, audio: true });
+    for (const pc of env.pcs.all) assert.ok(pc.transceivers.some((x) => x.sender.track === env.room.localScreen!.video && x.direction === 'sendonly'));
+
+    display.videos[0]!.endByBrowser();
+    assert.equal(env.room.localScreen, null);
+    assert.deepEqual(t.sentOf('screen-share').at(-1), { type: 'screen-share', screen: null });
+    assert.deepEqual(local, [{ streamId, audio: true }, null]);
+    for (const pc of env.pcs.all) assert.ok(pc.transceivers.filter((x) => x.init.streams).every((x) => x.direction === 'inactive'));
+
+    await env.room.shareScreen();
+    env.room.stopScreenShare();
+    assert.deepEqual(t.sentOf('screen-share').at(-1), { type: 'screen-share', screen: null });
+    assert.ok(display.videos[1]!.stopped);
+  });
+
+  it('without getDisplayMedia, sharing is unsupported', async () => {
+    const env = setup();
+    await join(env, [alice]);
+    assert.equal(env.room.canShareScreen, false);
+    await assert.rejects(env.room.shareScreen(), (e: unknown) => code(e) === ErrorCodes.SCREEN_SHARE_UNSUPPORTED);
+  });
+
+  it('a remote share: known from participant info at join, shown once its media arrives, gone on screen-share null', async () => {
+    const env = setup();
+    const t = await join(env, [{ ...alice, screen: { streamId: 'alice-screen', audio: false } }]);
+    const a = env.room.participants.get('alice')!;
+    assert.deepEqual(a.screen, { streamId: 'alice-screen', audio: false });
+    assert.equal(a.screenStream, null);
+    env.log.length = 0;
+    t.receive({
+      type: 'offer',
+      from: 'alice',
+      sdp: fakeSdp([
+        { mid: '0', kind: 'audio', direction: 'sendrecv' },
+        { mid: '1', kind: 'video', direction: 'sendrecv' },
+        { mid: '2', kind: 'video', direction: 'sendonly', msid: 'alice-screen' },
+      ]),
+    });
+    await flush();
+    const screen = a.screenStream as MediaStream | null;
+    assert.ok(screen, 'the screen stream is set');
+    assert.equal(screen.getVideoTracks().length, 1);
+    assert.ok(a.stream?.getVideoTracks().every((v) => !screen.getTracks().includes(v)), 'the camera stream has no screen track');
+    assert.ok(env.log.includes('updated:alice'));
+
+    t.receive({ type: 'screen-share', from: 'alice', screen: null });
+    assert.equal(a.screen, null);
+    assert.equal(a.screenStream, null);
+    t.receive({ type: 'screen-share', from: 'mallory', screen: null }); // strangers are ignored
+  });
+
+  it('after a reconnect while sharing, the new links carry the screen and it is announced again', async () => {
+    const env = setup({ displayMedia: displayMedia() });
+    const t = await join(env, [alice]);
+    await env.room.shareScreen();
+    const t2 = await reconnect(env, t);
+    t2.receive(joinedMsg([alice], { resumeToken: 'tok-2' }));
+    await flush();
+    assert.deepEqual(t2.sentOf('screen-share'), [{ type: 'screen-share', screen: env.room.localParticipant!.screen }]);
+    const fresh = env.pcs.all.at(-1)!;
+    // The new link answers first (camera m-lines from alice's offer), then adds the screen.
+    t2.receive({ type: 'offer', from: 'alice', sdp: 'v=0 alice' });
+    await flush();
+    assert.ok(fresh.transceivers.slice(2).some((x) => x.sender.track === env.room.localScreen!.video));
+  });
+
+  it('leaving while sharing releases the screen', async () => {
+    const display = displayMedia();
+    const env = setup({ displayMedia: display });
+    await join(env, [alice]);
+    await env.room.shareScreen();
+    env.room.leave();
+    assert.ok(display.videos[0]!.stopped);
+    assert.equal(env.room.localScreen, null);
   });
 });
