@@ -12,6 +12,7 @@ export {
   SCREEN_DEGRADATION_PREFERENCE,
   type LocalScreenTracks,
   type ScreenCaptureEvents,
+  type ChromiumDisplayMediaHints,
 } from './screen-capture.js';
 export { RemoteParticipant, SpeakingDetector, type LocalParticipantState, type ParticipantConnection } from './participant.js';
 export { SignalClient, type SignalState, type SignalClientEvents, type SignalClientOptions } from './signal-client.js';

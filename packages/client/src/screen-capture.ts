@@ -7,10 +7,22 @@ import type { MediaDevicesPort } from './ports.js';
  * full HD at a low frame rate rather than a smooth but blurry one. Audio is asked for too;
  * browsers that cannot share it (or a window without sound) simply give no audio track.
  */
-export const SCREEN_CAPTURE_OPTIONS: DisplayMediaStreamOptions = {
+export const SCREEN_CAPTURE_OPTIONS: DisplayMediaStreamOptions & ChromiumDisplayMediaHints = {
   video: { width: { max: 1920 }, height: { max: 1080 }, frameRate: { ideal: 15, max: 15 } },
   audio: true,
+  // Chromium hints (others ignore them): do not offer the call's own tab, which would show
+  // the call inside itself; let people switch tabs without stopping; offer system audio.
+  selfBrowserSurface: 'exclude',
+  surfaceSwitching: 'include',
+  systemAudio: 'include',
 };
+
+/** getDisplayMedia options Chromium understands beyond the standard ones. */
+export interface ChromiumDisplayMediaHints {
+  selfBrowserSurface?: 'include' | 'exclude';
+  surfaceSwitching?: 'include' | 'exclude';
+  systemAudio?: 'include' | 'exclude';
+}
 
 /**
  * How the screen's video is encoded: enough bitrate for sharp 1080p text at up to 15 fps.

@@ -33,6 +33,7 @@ export class RoomScreenShare {
    * to change (Chromium does not reliably put a `setStreams()` change into the next offer).
    */
   #outgoing: MediaStream | null = null;
+  #local: LocalScreenTracks | null = null;
   /** Screen media received per participant, with the stream id it came under. */
   readonly #received = new Map<string, { stream: MediaStream; streamId: string | null }>();
 
@@ -40,14 +41,7 @@ export class RoomScreenShare {
 
   /** What this client shares, or null. */
   get local(): LocalScreenTracks | null {
-    const t = this.#capture?.tracks;
-    if (!t) return null;
-    this.#outgoing ??= new MediaStream();
-    const out = this.#outgoing;
-    const want = [t.video, ...(t.audio ? [t.audio] : [])];
-    for (const old of out.getTracks()) if (!want.includes(old)) out.removeTrack(old);
-    for (const track of want) if (!out.getTracks().includes(track)) out.addTrack(track);
-    return { stream: out, video: t.video, audio: t.audio };
+    return this.#local;
   }
 
   /** What this client announces, or null. */
@@ -71,6 +65,7 @@ export class RoomScreenShare {
       }
       this.#capture?.stop();
       this.#capture = capture;
+      this.#local = this.#outgoingTracks(capture.tracks);
       capture.on('ended', () => {
         if (this.#capture === capture) this.stop();
       });
@@ -86,8 +81,18 @@ export class RoomScreenShare {
     const capture = this.#capture;
     if (!capture) return;
     this.#capture = null;
+    this.#local = null;
     capture.stop();
     this.#publish();
+  }
+
+  /** The capture's tracks, put in the one outgoing stream. */
+  #outgoingTracks(t: LocalScreenTracks): LocalScreenTracks {
+    const out = (this.#outgoing ??= new MediaStream());
+    const want = [t.video, ...(t.audio ? [t.audio] : [])];
+    for (const old of out.getTracks()) if (!want.includes(old)) out.removeTrack(old);
+    for (const track of want) if (!out.getTracks().includes(track)) out.addTrack(track);
+    return { stream: out, video: t.video, audio: t.audio };
   }
 
   /** Tells the topology and the session what is shared now (also after a reconnect). */
@@ -129,6 +134,7 @@ export class RoomScreenShare {
   close(): void {
     this.#capture?.stop();
     this.#capture = null;
+    this.#local = null;
     this.#received.clear();
   }
 
