@@ -2,46 +2,24 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import {
+  callLayout,
   createSession,
   expectMediaFlowing,
   expectScreenFlowing,
+  expectStageFrames,
   joinByLink,
+  ownParticipantId,
   remoteMedia,
+  screenStageOwner,
   startTestServer,
   useServerAndBrowser,
-  waitFor,
+  waitForLayout,
 } from '@lectern/testing';
 
 // Chromium's flags from DESIGN.md §6 suffice: with --use-fake-ui-for-media-stream and
 // --use-fake-device-for-media-stream, getDisplayMedia skips the picker and captures a fake
 // 1920×1080 "screen" (with fake audio), so no extra switches are needed.
 const env = useServerAndBrowser({ before, after }, () => startTestServer());
-
-/** The page's layout: "grid" or "presenter". */
-function layout(page: Page): Promise<string | null> {
-  return page.locator('main.call').getAttribute('data-layout');
-}
-
-async function waitLayout(page: Page, want: 'grid' | 'presenter', what: string): Promise<void> {
-  await waitFor(async () => (await layout(page)) === want, { what: `${what}: ${want} layout` });
-}
-
-/** The participant whose screen is large on the page, or null. */
-function stageOwner(page: Page): Promise<string | null> {
-  return page.evaluate(() => document.querySelector('[data-testid="screen-stage"]')?.getAttribute('data-participant-id') ?? null);
-}
-
-/** The id a page's own participant has. */
-function selfId(page: Page): Promise<string> {
-  return page.evaluate(() => (window.lectern!.room as unknown as { localParticipant: { id: string } }).localParticipant.id);
-}
-
-/** Waits until the large screen's <video> shows frames. */
-async function stageShowsFrames(page: Page, what: string): Promise<void> {
-  await waitFor(() => page.evaluate(() => (document.querySelector('[data-testid="screen-video"]') as HTMLVideoElement | null)?.videoWidth ?? 0).then((w) => w > 0), {
-    what: `${what}: the large screen shows frames`,
-  });
-}
 
 /** Records every RTCPeerConnection the page makes, so the test can read the screen sender's settings. */
 async function recordPeerConnections(page: Page): Promise<void> {
@@ -64,24 +42,24 @@ test('a shared screen arrives as decoded video, switches everyone to the present
   const code = await createSession(a, env.server.url, 'Presenter');
   await joinByLink(b, env.server.url, code, 'Viewer');
   await expectMediaFlowing(b, ['Presenter']);
-  assert.equal(await layout(b), 'grid');
-  const presenterId = await selfId(a);
+  assert.equal(await callLayout(b), 'grid');
+  const presenterId = await ownParticipantId(a);
 
   await a.getByRole('button', { name: 'Share screen' }).click();
   await a.getByTestId('sharing-banner').waitFor();
   assert.equal(await a.getByRole('button', { name: 'Stop sharing screen' }).getAttribute('aria-pressed'), 'true');
 
-  await waitLayout(b, 'presenter', 'viewer');
-  assert.equal(await stageOwner(b), presenterId);
+  await waitForLayout(b, 'presenter', 'viewer');
+  assert.equal(await screenStageOwner(b), presenterId);
   await expectScreenFlowing(b, ['Presenter']);
-  await stageShowsFrames(b, 'viewer');
+  await expectStageFrames(b, 'viewer');
   // The screen comes in addition to the camera, not instead of it.
   await expectMediaFlowing(b, ['Presenter']);
   const seen = (await remoteMedia(b)).find((m) => m.name === 'Presenter')!;
   assert.ok(seen.screenAudioPacketsReceived > 0, 'the screen audio offered by the browser is received');
   assert.ok(seen.screenFrameWidth > seen.frameWidth, `the screen (${seen.screenFrameWidth} px) is sharper than the camera (${seen.frameWidth} px)`);
   // The sharer keeps the grid (no hall of mirrors) and the camera strip stays at the viewer.
-  assert.equal(await layout(a), 'grid');
+  assert.equal(await callLayout(a), 'grid');
   assert.equal(await b.locator('.strip [data-testid="tile"]').count(), 2);
 
   // The screen is sent with the profile meant for text.
@@ -100,13 +78,13 @@ test('a shared screen arrives as decoded video, switches everyone to the present
   // A latecomer learns of the share from the server and gets the screen too.
   const c = await env.browser.newPage();
   await joinByLink(c, env.server.url, code, 'Latecomer');
-  await waitLayout(c, 'presenter', 'latecomer');
+  await waitForLayout(c, 'presenter', 'latecomer');
   await expectScreenFlowing(c, ['Presenter']);
   await c.context().close();
 
   // Stop with the button: back to the grid.
   await a.getByRole('button', { name: 'Stop sharing screen' }).click();
-  await waitLayout(b, 'grid', 'viewer after stop');
+  await waitForLayout(b, 'grid', 'viewer after stop');
   assert.equal(await b.getByTestId('screen-stage').count(), 0);
   assert.equal(await a.getByTestId('sharing-banner').count(), 0);
   assert.equal(await a.evaluate(() => (window.lectern!.room as unknown as { localScreen: unknown }).localScreen), null);
@@ -114,59 +92,19 @@ test('a shared screen arrives as decoded video, switches everyone to the present
   // Share again (the same transceivers carry a new capture), then stop from the browser's own
   // "Stop sharing" bar: the browser ends the track and fires `ended`.
   await a.getByRole('button', { name: 'Share screen' }).click();
-  await waitLayout(b, 'presenter', 'viewer, second share');
+  await waitForLayout(b, 'presenter', 'viewer, second share');
   await expectScreenFlowing(b, ['Presenter']);
-  await stageShowsFrames(b, 'viewer, second share');
+  await expectStageFrames(b, 'viewer, second share');
   await a.evaluate(() => {
     const track = (window.lectern!.room as unknown as { localScreen: { video: MediaStreamTrack } }).localScreen.video;
     track.stop();
     track.dispatchEvent(new Event('ended'));
   });
-  await waitLayout(b, 'grid', 'viewer after the browser ended the share');
+  await waitForLayout(b, 'grid', 'viewer after the browser ended the share');
   await a.getByRole('button', { name: 'Share screen' }).waitFor();
   assert.equal(await a.getByTestId('sharing-banner').count(), 0);
   await expectMediaFlowing(b, ['Presenter']);
   await Promise.all([a.context().close(), b.context().close()]);
-});
-
-test('two people share at once: each sees the other, and a viewer picks which screen is large', async () => {
-  const [a, b, c] = await Promise.all([env.browser.newPage(), env.browser.newPage(), env.browser.newPage()]);
-  const code = await createSession(a, env.server.url, 'Ada');
-  await joinByLink(b, env.server.url, code, 'Ben');
-  await joinByLink(c, env.server.url, code, 'Cy');
-  await expectMediaFlowing(c, ['Ada', 'Ben']);
-  const [adaId, benId] = await Promise.all([selfId(a), selfId(b)]);
-
-  // Both start at the same moment: both links renegotiate at once (glare).
-  await Promise.all([a.getByRole('button', { name: 'Share screen' }).click(), b.getByRole('button', { name: 'Share screen' }).click()]);
-  await expectScreenFlowing(c, ['Ada', 'Ben']);
-  await expectScreenFlowing(a, ['Ben']);
-  await expectScreenFlowing(b, ['Ada']);
-  await Promise.all([waitLayout(a, 'presenter', 'Ada'), waitLayout(b, 'presenter', 'Ben'), waitLayout(c, 'presenter', 'Cy')]);
-  assert.equal(await stageOwner(a), benId, 'Ada sees Ben’s screen');
-  assert.equal(await stageOwner(b), adaId, 'Ben sees Ada’s screen');
-
-  // Cy chooses.
-  const picker = c.getByRole('group', { name: 'Choose which shared screen to show large' });
-  await picker.waitFor();
-  for (const [name, id] of [['Ada', adaId], ['Ben', benId], ['Ada', adaId]] as const) {
-    const choice = picker.getByRole('button', { name: `Show ${name}'s screen` });
-    await choice.click();
-    await waitFor(async () => (await stageOwner(c)) === id, { what: `${name}'s screen large at Cy` });
-    assert.equal(await choice.getAttribute('aria-pressed'), 'true');
-    await stageShowsFrames(c, `Cy watching ${name}`);
-  }
-
-  // Ada stops: Cy's stage falls back to Ben's screen, without a picker; Ben returns to the grid.
-  await a.getByRole('button', { name: 'Stop sharing screen' }).click();
-  await waitFor(async () => (await stageOwner(c)) === benId, { what: 'Ben’s screen large at Cy after Ada stopped' });
-  await waitFor(async () => (await picker.count()) === 0, { what: 'the picker gone with one share left' });
-  await waitLayout(b, 'grid', 'Ben');
-  assert.equal(await layout(a), 'presenter', 'Ada still sees Ben’s screen');
-
-  await b.getByRole('button', { name: 'Stop sharing screen' }).click();
-  await Promise.all([waitLayout(a, 'grid', 'Ada'), waitLayout(c, 'grid', 'Cy')]);
-  await Promise.all([a.context().close(), b.context().close(), c.context().close()]);
 });
 
 test('sharing that cannot start says why in plain words, at phone width and from the keyboard', async () => {
@@ -183,7 +121,7 @@ test('sharing that cannot start says why in plain words, at phone width and from
   const notice = page.getByRole('status').filter({ hasText: 'Screen sharing did not start' });
   await notice.waitFor();
   assert.match((await notice.textContent()) ?? '', /picker was closed/);
-  assert.equal(await layout(page), 'grid');
+  assert.equal(await callLayout(page), 'grid');
   assert.equal(await page.getByTestId('sharing-banner').count(), 0);
 
   // A browser without getDisplayMedia (most phones).

@@ -25,3 +25,31 @@ export async function joinByLink(page: Page, baseUrl: string, code: string, name
 export async function remoteTileNames(page: Page): Promise<string[]> {
   return page.$$eval('[data-testid="tile"]:not(.local) .name', (els) => els.map((e) => e.textContent ?? '').sort());
 }
+
+/** The call's layout on a page: "grid", or "presenter" while a shared screen is shown large. */
+export function callLayout(page: Page): Promise<string | null> {
+  return page.locator('main.call').getAttribute('data-layout');
+}
+
+/** Waits until a page's call shows `want`. */
+export async function waitForLayout(page: Page, want: 'grid' | 'presenter', who: string): Promise<void> {
+  await waitFor(async () => (await callLayout(page)) === want, { what: `${who}: ${want} layout` });
+}
+
+/** The id of the participant whose screen is large on the page, or null. */
+export function screenStageOwner(page: Page): Promise<string | null> {
+  return page.evaluate(() => document.querySelector('[data-testid="screen-stage"]')?.getAttribute('data-participant-id') ?? null);
+}
+
+/** The participant id of the page's own user. */
+export function ownParticipantId(page: Page): Promise<string> {
+  return page.evaluate(() => (window.lectern!.room as unknown as { localParticipant: { id: string } }).localParticipant.id);
+}
+
+/** Waits until the large shared screen's video element shows frames. */
+export async function expectStageFrames(page: Page, who: string): Promise<void> {
+  await waitFor(
+    () => page.evaluate(() => ((document.querySelector('[data-testid="screen-video"]') as HTMLVideoElement | null)?.videoWidth ?? 0) > 0),
+    { what: `${who}: the large screen shows frames` },
+  );
+}
