@@ -39,7 +39,7 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
   };
 
   return (
-    <main class={`call ${layout}`} data-layout={layout}>
+    <main class="call" data-layout={layout}>
       <header class="call-header">
         <div>
           <span class="muted-text">Session</span> <code data-testid="session-code">{code}</code>
