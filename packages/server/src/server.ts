@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '@lectern/protocol';
+import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, warmUpCodec } from '@lectern/protocol';
 import type { LecternConfig } from './config.js';
 import { ensureDataDir, ensureSelfSignedCertificate, ensureServerSecret, type TlsMaterial } from './data-dir.js';
 import { createRequestHandler } from './http.js';
@@ -75,6 +75,8 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   });
   http.on('clientError', (_err, socket) => socket.destroy());
 
+  // The first join would otherwise pay for building the validators.
+  warmUpCodec();
   const port = await listen(http, config.port, config.host);
   const scheme = tls ? 'https' : 'http';
   let closing: Promise<void> | null = null;

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { LocalMedia, Room } from '@lectern/client';
 import { useRoomEvents } from './hooks.js';
 import { sessionLink } from './route.js';
+import { Icon } from './icons.js';
 import { ServerStatus } from './status.js';
 import { Tile } from './tile.js';
 
@@ -98,7 +99,7 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
           onClick={() => room.setMuted(!media.muted)}
           aria-label={media.muted ? 'Unmute microphone' : 'Mute microphone'}
         >
-          {media.muted ? '🔇 Unmute' : '🎤 Mute'}
+          <Icon name={media.muted ? 'micOff' : 'mic'} /> {media.muted ? 'Unmute' : 'Mute'}
         </button>
         <button
           type="button"
@@ -106,7 +107,7 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
           onClick={() => void toggleCamera()}
           aria-label={media.cameraOff ? 'Turn camera on' : 'Turn camera off'}
         >
-          {media.cameraOff ? '📷 Start video' : '📷 Stop video'}
+          <Icon name={media.cameraOff ? 'cameraOff' : 'camera'} /> {media.cameraOff ? 'Start video' : 'Stop video'}
         </button>
         <button type="button" class="danger" onClick={props.onLeave} aria-label="Leave session">
           Leave
