@@ -6,6 +6,7 @@ import {
   type ServerMessage,
   type ServerMessageOf,
 } from '@lectern/protocol';
+import { Chat } from './chat.js';
 import { TypedEmitter } from './emitter.js';
 import type { LocalMediaEvents } from './local-media.js';
 import { RemoteParticipant, SpeakingDetector, type LocalParticipantState } from './participant.js';
@@ -94,6 +95,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   #localDetector = new SpeakingDetector();
   /** The session this room is in (or rejoining). */
   code: string | null = null;
+  /** The session's chat: history, order, and an outbox that survives reconnects. */
+  readonly chat: Chat;
   localParticipant: LocalParticipantState | null = null;
 
   constructor(private readonly options: RoomOptions) {
@@ -101,6 +104,14 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#clock = options.clock ?? systemClock;
     this.#sm = new StateMachine<RoomState>('idle', TABLE, (to, from) => this.emit('stateChanged', to, from));
     this.#signal = new SignalClient({ url: options.url, transport: options.transport, clock: this.#clock, resumeToken: () => this.#resumeToken });
+    this.chat = new Chat(
+      {
+        send: (m) => this.#sm.state === 'joined' && this.#signal.send(m),
+        self: () => (this.localParticipant?.id ? { id: this.localParticipant.id, name: this.localParticipant.name } : null),
+        nameOf: (id) => this.#participants.get(id)?.name ?? null,
+      },
+      () => this.#clock.now(),
+    );
     this.#signal.on('message', (m) => this.#onMessage(m));
     this.#signal.on('retry', (n, ms) => this.emit('reconnectAttempt', n, ms));
     this.#signal.on('stateChanged', (s) => {
@@ -150,6 +161,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.#applyJoined(joined, false);
       this.#attachMedia(options.media);
       this.#startLevels();
+      this.chat.flush();
     } catch (err) {
       this.code = null;
       this.#media = null;
@@ -294,6 +306,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.#applyJoined(joined, true);
       // Tell everyone our current mic/camera state (it may have changed while offline).
       this.#signal.send({ type: 'media-state', muted: this.#media.muted, cameraOff: this.#media.cameraOff });
+      this.chat.flush();
     } catch (err) {
       const e = err instanceof LecternError ? err : new LecternError(ErrorCodes.INTERNAL, String(err));
       if (e.code === ErrorCodes.SERVER_UNREACHABLE) return; // dropped again; the next welcome retries
@@ -333,6 +346,11 @@ export class Room extends TypedEmitter<RoomEvents> {
         this.emit('participantUpdated', p);
         return;
       }
+      case 'chat':
+      case 'chat-history':
+      case 'chat-error':
+        this.chat.handle(m);
+        return;
       case 'error':
         this.emit('error', new LecternError(m.code, m.message));
         return;
@@ -430,5 +448,6 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#topology = null;
     this.#participants.clear();
     this.#detectors.clear();
+    this.chat.reset();
   }
 }

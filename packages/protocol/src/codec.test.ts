@@ -20,6 +20,8 @@ const CLIENT_EXAMPLES: ClientMessage[] = [
   { type: 'ice-candidate', to: 'p1', candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 } },
   { type: 'ice-candidate', to: 'p1', candidate: null },
   { type: 'media-state', muted: true, cameraOff: false },
+  { type: 'chat-send', id: 'abcdefgh12', text: 'hello <b>all</b>' },
+  { type: 'chat-send', id: 'abcdefgh13', to: 'p1', text: 'psst' },
   { type: 'ping', t: 12.5 },
 ];
 
@@ -36,6 +38,9 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { type: 'answer', from: 'p1', sdp: 'v=0' },
   { type: 'ice-candidate', from: 'p1', candidate: null },
   { type: 'media-state', from: 'p1', muted: true, cameraOff: true },
+  { type: 'chat', message: { seq: 1, id: 'abcdefgh12', from: 'p1', fromName: 'Ada', to: null, toName: null, text: 'hi', at: 1 } },
+  { type: 'chat-history', messages: [] },
+  { type: 'chat-error', id: 'abcdefgh12', code: 'CHAT_TOO_LONG', message: 'too long' },
   { type: 'pong', t: 1 },
   { type: 'error', code: 'BAD_MESSAGE', message: 'bad', ref: 'join' },
   { type: 'bye', reason: 'shutdown' },

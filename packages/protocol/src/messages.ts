@@ -42,6 +42,25 @@ export const IceCandidateSchema = z.object({
 });
 const Sdp = z.string().min(1).max(60_000);
 
+/** Most characters (Unicode code points) in one chat message. */
+export const MAX_CHAT_CHARS = 4000;
+/** A client's own id for a chat message, so a re-send after a reconnect is recognised. */
+export const ChatMessageIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'invalid chat message id');
+/**
+ * A chat message as the server stores and delivers it. `seq` orders a session's chat the
+ * same way for everyone; `to` is null for the whole session, or the one addressee.
+ */
+export const ChatEntrySchema = z.object({
+  seq: z.number().int().positive(),
+  id: ChatMessageIdSchema,
+  from: ParticipantIdSchema,
+  fromName: DisplayNameSchema,
+  to: ParticipantIdSchema.nullable(),
+  toName: DisplayNameSchema.nullable(),
+  text: z.string().min(1),
+  at: z.number().int().nonnegative(),
+});
+
 // ---- Client → server -------------------------------------------------------------------
 
 /** Opens the handshake; `resume` is a token from an earlier `joined` to keep one's identity. */
@@ -69,6 +88,17 @@ export const IceCandidateMessageSchema = z.object({
 });
 /** Tells the session that one's microphone or camera changed. */
 export const MediaStateMessageSchema = z.object({ type: z.literal('media-state'), muted: z.boolean(), cameraOff: z.boolean() });
+/**
+ * Sends a chat message to the session, or privately to one participant (`to`). The server
+ * refuses more than {@link MAX_CHAT_CHARS} characters with `CHAT_TOO_LONG`; the frame limit
+ * bounds what is parsed at all.
+ */
+export const ChatSendSchema = z.object({
+  type: z.literal('chat-send'),
+  id: ChatMessageIdSchema,
+  to: ParticipantIdSchema.nullable().optional(),
+  text: z.string().refine((t) => t.trim().length > 0, 'chat message is empty'),
+});
 /** Heartbeat; `t` is echoed back in `pong`. */
 export const PingSchema = z.object({ type: z.literal('ping'), t: z.number() });
 
@@ -82,6 +112,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   AnswerSchema,
   IceCandidateMessageSchema,
   MediaStateMessageSchema,
+  ChatSendSchema,
   PingSchema,
 ]);
 
@@ -136,6 +167,17 @@ export const RelayedMediaStateSchema = z.object({
   muted: z.boolean(),
   cameraOff: z.boolean(),
 });
+/** A chat message for this participant; the sender's own copy acknowledges its `chat-send`. */
+export const ChatSchema = z.object({ type: z.literal('chat'), message: ChatEntrySchema });
+/** The session's recent chat this participant may see, oldest first; sent after `joined`. */
+export const ChatHistorySchema = z.object({ type: z.literal('chat-history'), messages: z.array(ChatEntrySchema) });
+/** A `chat-send` was refused; `id` names it. */
+export const ChatErrorSchema = z.object({
+  type: z.literal('chat-error'),
+  id: ChatMessageIdSchema,
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+});
 /** Heartbeat reply. */
 export const PongSchema = z.object({ type: z.literal('pong'), t: z.number() });
 /** A request failed; `ref` names the message type that caused it. */
@@ -160,6 +202,9 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   RelayedAnswerSchema,
   RelayedIceCandidateSchema,
   RelayedMediaStateSchema,
+  ChatSchema,
+  ChatHistorySchema,
+  ChatErrorSchema,
   PongSchema,
   ErrorMessageSchema,
   ByeSchema,
@@ -182,7 +227,16 @@ export type ClientMessageOf<T extends ClientMessage['type']> = Extract<ClientMes
 /** A server message of one type. */
 export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
 
+/** A stored chat message. */
+export type ChatEntry = z.infer<typeof ChatEntrySchema>;
 /** The `type` of every client message, for docs and tests. */
 export const CLIENT_MESSAGE_TYPES = ClientMessageSchema.options.map((o) => o.shape.type.value);
 /** The `type` of every server message, for docs and tests. */
 export const SERVER_MESSAGE_TYPES = ServerMessageSchema.options.map((o) => o.shape.type.value);
+
+/** Length of a chat text as people count it: Unicode code points, not UTF-16 units. */
+export function chatLength(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}

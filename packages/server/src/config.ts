@@ -16,6 +16,12 @@ export interface LecternConfig {
   maxRooms: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   qr: boolean;
+  /** SQLite file for chat (and later class rooms); null means `<dataDir>/lectern.sqlite`. */
+  database: string | null;
+  /** Most chat messages a session keeps (late joiners see these). */
+  chatHistoryMax: number;
+  /** Chat messages older than this many hours are deleted. */
+  chatHistoryHours: number;
   /** Directory of the built web app; null serves no UI (tests of the signaling alone). */
   webRoot: string | null;
 }
@@ -46,6 +52,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'maxRooms', flag: 'max-rooms', kind: 'int', min: 1, max: 1000000, help: 'most sessions at once' },
   { key: 'logLevel', flag: 'log-level', kind: 'level', help: `log level: ${LOG_LEVELS.join(', ')}` },
   { key: 'qr', flag: 'qr', kind: 'bool', help: 'print a QR code for each URL at start' },
+  { key: 'database', flag: 'database', kind: 'string', help: 'SQLite file for chat history (:memory: keeps nothing)' },
+  { key: 'chatHistoryMax', flag: 'chat-history-max', kind: 'int', min: 1, max: 100000, help: 'most chat messages a session keeps for late joiners' },
+  { key: 'chatHistoryHours', flag: 'chat-history-hours', kind: 'int', min: 1, max: 8760, help: 'delete chat messages older than this many hours' },
 ];
 
 /** Defaults for every option. */
@@ -62,6 +71,9 @@ export const DEFAULTS: LecternConfig = {
   maxRooms: 10000,
   logLevel: 'info',
   qr: true,
+  database: null,
+  chatHistoryMax: 500,
+  chatHistoryHours: 24,
   webRoot: null,
 };
 
@@ -112,6 +124,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   }
   if (config.http && config.certFile) throw new ConfigError('--http cannot be combined with --cert/--key');
   config.dataDir = resolve(config.dataDir);
+  if (config.database !== null && config.database !== ':memory:') config.database = resolve(config.database);
   return { kind: 'run', config };
 }
 
@@ -152,7 +165,7 @@ export function helpText(): string {
   const rows = OPTIONS.map((o) => {
     const flag = o.kind === 'bool' ? `--${o.flag}` : `--${o.flag} <${o.kind === 'int' ? 'n' : 'value'}>`;
     const def = DEFAULTS[o.key];
-    const shown = def === null ? '' : ` (default: ${o.key === 'dataDir' ? '~/.lectern' : String(def)})`;
+    const shown = o.key === 'database' ? ' (default: <data-dir>/lectern.sqlite)' : def === null ? '' : ` (default: ${o.key === 'dataDir' ? '~/.lectern' : String(def)})`;
     return `  ${flag.padEnd(30)} ${o.help}${shown}\n  ${''.padEnd(30)} env: ${envName(o.flag)}${o.kind === 'bool' ? `; --no-${o.flag} turns it off` : ''}`;
   });
   return [

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
@@ -9,11 +10,14 @@ import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, warmUpCodec } from '@lectern/protocol';
 import type { LecternConfig } from './config.js';
 import { ensureDataDir, ensureSelfSignedCertificate, ensureServerSecret, type TlsMaterial } from './data-dir.js';
+import { ChatService } from './chat/chat-service.js';
+import { ChatStore } from './chat/chat-store.js';
 import { createRequestHandler } from './http.js';
 import { RoomRegistry } from './rooms/registry.js';
 import { CloseCodes, Connection } from './signaling/connection.js';
 import { ResumeTokens } from './signaling/resume-token.js';
 import { SignalingService } from './signaling/service.js';
+import { openDatabase } from './store/database.js';
 
 /** A running Lectern server. */
 export interface LecternServer {
@@ -32,6 +36,8 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   await ensureDataDir(config.dataDir);
   const secret = await ensureServerSecret(config.dataDir);
   const tls = config.http ? null : await loadTls(config, log);
+  const db = openDatabase(config.database ?? join(config.dataDir, 'lectern.sqlite'));
+  const chatStore = new ChatStore(db, { maxPerRoom: config.chatHistoryMax, maxAgeMs: config.chatHistoryHours * 3_600_000 });
 
   const rooms = new RoomRegistry({
     maxParticipants: config.maxParticipants,
@@ -43,6 +49,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     new ResumeTokens(secret),
     { heartbeatTimeoutMs: config.heartbeatTimeoutMs, iceServers: () => [] },
     log.child({ component: 'signaling' }),
+    new ChatService(chatStore, log.child({ component: 'chat' })),
   );
   const startedAt = Date.now();
   const handler = createRequestHandler(config.webRoot, {
@@ -77,7 +84,13 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
 
   // The first join would otherwise pay for building the validators.
   warmUpCodec();
-  const port = await listen(http, config.port, config.host);
+  let port: number;
+  try {
+    port = await listen(http, config.port, config.host);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   const scheme = tls ? 'https' : 'http';
   let closing: Promise<void> | null = null;
 
@@ -99,6 +112,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
           }, 1500).unref();
         });
         wss.close();
+        db.close();
       })();
       return closing;
     },

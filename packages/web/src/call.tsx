@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { ChatPanel, useUnreadChat } from './chat.js';
 import type { LocalMedia, Room } from '@lectern/client';
 import { useRoomEvents } from './hooks.js';
 import { sessionLink } from './route.js';
@@ -12,6 +13,8 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
   useRoomEvents(room, ['stateChanged', 'participantJoined', 'participantLeft', 'participantUpdated', 'localUpdated', 'audioLevels']);
   const [copied, setCopied] = useState(false);
   const [notice, setNotice] = useState<string | null>(props.mediaNotice);
+  const [chatOpen, setChatOpen] = useState(false);
+  const unread = useUnreadChat(room, chatOpen);
   const code = room.code ?? '';
   const link = sessionLink(code);
   const local = room.localParticipant;
@@ -55,6 +58,7 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
           </button>
         </p>
       )}
+      <div class={`call-body${chatOpen ? ' with-chat' : ''}`}>
       <section class={`grid n${Math.min(count, 9)}`} aria-label="Participants">
         {local && (
           <Tile
@@ -83,6 +87,8 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
           />
         ))}
       </section>
+      {chatOpen && <ChatPanel room={room} onClose={() => setChatOpen(false)} />}
+      </div>
       {remotes.length === 0 && (
         <p class="invite">
           You are the only one here. Share the code <code>{code}</code> or the link:{' '}
@@ -108,6 +114,19 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
           aria-label={media.cameraOff ? 'Turn camera on' : 'Turn camera off'}
         >
           <Icon name={media.cameraOff ? 'cameraOff' : 'camera'} /> {media.cameraOff ? 'Start video' : 'Stop video'}
+        </button>
+        <button
+          type="button"
+          aria-pressed={chatOpen}
+          onClick={() => setChatOpen(!chatOpen)}
+          aria-label={chatOpen ? 'Close chat' : unread > 0 ? `Open chat, ${unread} unread` : 'Open chat'}
+        >
+          <Icon name="chat" /> Chat
+          {unread > 0 && !chatOpen && (
+            <span class="badge" data-testid="chat-unread">
+              {unread > 99 ? '99+' : unread}
+            </span>
+          )}
         </button>
         <button type="button" class="danger" onClick={props.onLeave} aria-label="Leave session">
           Leave

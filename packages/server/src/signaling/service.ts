@@ -10,6 +10,7 @@ import {
   type ClientMessageOf,
   type IceServer,
 } from '@lectern/protocol';
+import type { ChatService } from '../chat/chat-service.js';
 import { Participant } from '../rooms/participant.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { LeaveReason } from '../rooms/room.js';
@@ -35,6 +36,7 @@ export class SignalingService implements ConnectionHandler {
     private readonly tokens: ResumeTokens,
     private readonly options: SignalingOptions,
     private readonly log: Logger,
+    private readonly chat: ChatService,
   ) {
     this.#sweep = setInterval(() => this.#expireSilent(), Math.max(250, Math.floor(options.heartbeatTimeoutMs / 4)));
     this.#sweep.unref();
@@ -64,6 +66,8 @@ export class SignalingService implements ConnectionHandler {
         return this.#relay(conn, message);
       case 'media-state':
         return this.#mediaState(conn, message);
+      case 'chat-send':
+        return this.#chatSend(conn, message);
       case 'ping':
         conn.send({ type: 'pong', t: message.t });
         return;
@@ -152,6 +156,7 @@ export class SignalingService implements ConnectionHandler {
         maxParticipants: room.maxParticipants,
         resumeToken: this.tokens.issue(participant.id, room.code),
       });
+      conn.send({ type: 'chat-history', messages: this.chat.history(room, participant) });
       conn.log.info({ code: room.code, size: room.size, resumed: existing !== undefined }, 'joined session');
     } catch (err) {
       const e = this.#asLecternError(err, conn, 'join');
@@ -204,6 +209,17 @@ export class SignalingService implements ConnectionHandler {
     room.broadcast({ type: 'media-state', from: participant.id, muted: msg.muted, cameraOff: msg.cameraOff }, participant.id);
   }
 
+  #chatSend(conn: Connection, msg: ClientMessageOf<'chat-send'>): void {
+    const { room, participant } = conn;
+    try {
+      if (!room || !participant) throw new LecternError(ErrorCodes.NOT_JOINED, 'join a session before chatting');
+      this.chat.send(room, participant, msg);
+    } catch (err) {
+      const e = this.#asLecternError(err, conn, 'chat-send');
+      conn.send({ type: 'chat-error', id: msg.id, code: e.code, message: e.message });
+    }
+  }
+
   #replyError(conn: Connection, err: unknown, ref: string): void {
     const e = this.#asLecternError(err, conn, ref);
     conn.sendError(e.code, e.message, ref);
@@ -230,6 +246,7 @@ export class SignalingService implements ConnectionHandler {
   /** Tells every client the server is going away and closes the sockets. */
   shutdown(): void {
     clearInterval(this.#sweep);
+    this.chat.close();
     for (const conn of this.connections) {
       conn.send({ type: 'bye', reason: 'shutdown' });
       conn.detached = true; // no participant-left storm while everyone goes
