@@ -2,6 +2,7 @@ import {
   ErrorCodes,
   LecternError,
   normalizeSessionCode,
+  type ClientMessage,
   type ParticipantInfo,
   type ServerMessage,
   type ServerMessageOf,
@@ -14,6 +15,7 @@ import { systemClock, type AudioLevelMeter, type AudioLevelMeterFactory, type Cl
 import { SignalClient } from './signal-client.js';
 import { StateMachine } from './state.js';
 import { MeshTopology } from './topology/mesh.js';
+import { SfuTopology } from './topology/sfu.js';
 import type { LocalTracks, RemoteMediaStats, Topology } from './topology/topology.js';
 
 /** Where a Room is in its life. */
@@ -227,7 +229,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (!this.#topology || rejoin) {
       // After a reconnect every peer rebuilds its links to us, so we start afresh too.
       this.#topology?.close();
-      this.#topology = this.#createTopology(joined.self.id);
+      this.#topology = this.#createTopology(joined.self.id, joined.topology);
     }
     const present = new Set(joined.participants.map((p) => p.id));
     for (const info of joined.participants) {
@@ -248,13 +250,14 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.emit('localUpdated', this.localParticipant!);
   }
 
-  #createTopology(selfId: string): Topology {
-    const topology = new MeshTopology(
-      selfId,
-      { iceServers: this.#signal.welcome?.iceServers ?? [], iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' },
-      this.options.peerConnectionFactory,
-      (m) => this.#signal.send(m),
-    );
+  #createTopology(selfId: string, kind: 'mesh' | 'sfu'): Topology {
+    const options = { iceServers: this.#signal.welcome?.iceServers ?? [], iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' };
+    const send = (m: ClientMessage) => void this.#signal.send(m);
+    const tracks = this.#media?.tracks ?? { audio: null, video: null };
+    const topology: Topology =
+      kind === 'sfu'
+        ? new SfuTopology(options, this.options.peerConnectionFactory, send, tracks)
+        : new MeshTopology(selfId, options, this.options.peerConnectionFactory, send);
     if (this.#media) topology.setLocalTracks(this.#media.tracks);
     topology.on('remoteStream', (id, stream) => {
       const p = this.#participants.get(id);
@@ -337,6 +340,12 @@ export class Room extends TypedEmitter<RoomEvents> {
       case 'answer':
       case 'ice-candidate':
         if (this.#participants.has(m.from)) this.#topology?.handleSignal(m);
+        return;
+      case 'sfu-publish-answer':
+      case 'sfu-subscribe-offer':
+      case 'sfu-candidate':
+      case 'sfu-slots':
+        this.#topology?.handleSfuSignal(m);
         return;
       case 'media-state': {
         const p = this.#participants.get(m.from);

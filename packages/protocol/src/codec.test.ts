@@ -22,6 +22,9 @@ const CLIENT_EXAMPLES: ClientMessage[] = [
   { type: 'media-state', muted: true, cameraOff: false },
   { type: 'chat-send', id: 'abcdefgh12', text: 'hello <b>all</b>' },
   { type: 'chat-send', id: 'abcdefgh13', to: 'p1', text: 'psst' },
+  { type: 'sfu-publish', sdp: 'v=0\r\n' },
+  { type: 'sfu-subscribe-answer', sdp: 'v=0\r\n' },
+  { type: 'sfu-candidate', pc: 'publish', candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0' } },
   { type: 'ping', t: 12.5 },
 ];
 
@@ -40,6 +43,10 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { type: 'media-state', from: 'p1', muted: true, cameraOff: true },
   { type: 'chat', message: { seq: 1, id: 'abcdefgh12', from: 'p1', fromName: 'Ada', to: null, toName: null, text: 'hi', at: 1 } },
   { type: 'chat-history', messages: [] },
+  { type: 'sfu-publish-answer', sdp: 'v=0' },
+  { type: 'sfu-subscribe-offer', sdp: 'v=0' },
+  { type: 'sfu-candidate', pc: 'subscribe', candidate: null },
+  { type: 'sfu-slots', slots: [{ mid: 'v0', kind: 'video', participantId: 'p1' }, { mid: 'a0', kind: 'audio', participantId: null }] },
   { type: 'chat-error', id: 'abcdefgh12', code: 'CHAT_TOO_LONG', message: 'too long' },
   { type: 'pong', t: 1 },
   { type: 'error', code: 'BAD_MESSAGE', message: 'bad', ref: 'join' },

@@ -99,6 +99,14 @@ export const ChatSendSchema = z.object({
   to: ParticipantIdSchema.nullable().optional(),
   text: z.string().refine((t) => t.trim().length > 0, 'chat message is empty'),
 });
+/** Which of a participant's two SFU connections a message is about. */
+export const SfuConnectionSchema = z.enum(['publish', 'subscribe']);
+/** SFU mode: the offer of the connection that sends one's audio and video to the server. */
+export const SfuPublishSchema = z.object({ type: z.literal('sfu-publish'), sdp: Sdp });
+/** SFU mode: the answer to the server's `sfu-subscribe-offer`. */
+export const SfuSubscribeAnswerSchema = z.object({ type: z.literal('sfu-subscribe-answer'), sdp: Sdp });
+/** SFU mode: a trickled ICE candidate for one of the two connections, in either direction. */
+export const SfuCandidateSchema = z.object({ type: z.literal('sfu-candidate'), pc: SfuConnectionSchema, candidate: IceCandidateSchema.nullable() });
 /** Heartbeat; `t` is echoed back in `pong`. */
 export const PingSchema = z.object({ type: z.literal('ping'), t: z.number() });
 
@@ -113,6 +121,9 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   IceCandidateMessageSchema,
   MediaStateMessageSchema,
   ChatSendSchema,
+  SfuPublishSchema,
+  SfuSubscribeAnswerSchema,
+  SfuCandidateSchema,
   PingSchema,
 ]);
 
@@ -136,7 +147,8 @@ export const JoinedSchema = z.object({
   code: SessionCodeSchema,
   self: ParticipantInfoSchema,
   participants: z.array(ParticipantInfoSchema),
-  topology: z.literal('mesh'),
+  /** `mesh`: connect to every other participant; `sfu`: send to and receive from the server. */
+  topology: z.enum(['mesh', 'sfu']),
   maxParticipants: z.number().int().positive(),
   resumeToken: z.string(),
 });
@@ -178,6 +190,18 @@ export const ChatErrorSchema = z.object({
   code: z.enum(ERROR_CODES),
   message: z.string(),
 });
+/** SFU mode: the server's answer to `sfu-publish`. */
+export const SfuPublishAnswerSchema = z.object({ type: z.literal('sfu-publish-answer'), sdp: Sdp });
+/** SFU mode: the server offers the receiving connection, with fixed audio and video slots. */
+export const SfuSubscribeOfferSchema = z.object({ type: z.literal('sfu-subscribe-offer'), sdp: Sdp });
+/** One receiving slot: its media section and the participant it carries now (null: idle). */
+export const SfuSlotSchema = z.object({
+  mid: z.string().min(1).max(32),
+  kind: z.enum(['audio', 'video']),
+  participantId: ParticipantIdSchema.nullable(),
+});
+/** SFU mode: which participant each receiving slot carries; sent whenever that changes. */
+export const SfuSlotsSchema = z.object({ type: z.literal('sfu-slots'), slots: z.array(SfuSlotSchema).max(256) });
 /** Heartbeat reply. */
 export const PongSchema = z.object({ type: z.literal('pong'), t: z.number() });
 /** A request failed; `ref` names the message type that caused it. */
@@ -205,6 +229,10 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   ChatSchema,
   ChatHistorySchema,
   ChatErrorSchema,
+  SfuPublishAnswerSchema,
+  SfuSubscribeOfferSchema,
+  SfuCandidateSchema,
+  SfuSlotsSchema,
   PongSchema,
   ErrorMessageSchema,
   ByeSchema,
@@ -227,6 +255,8 @@ export type ClientMessageOf<T extends ClientMessage['type']> = Extract<ClientMes
 /** A server message of one type. */
 export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
 
+/** One SFU receiving slot. */
+export type SfuSlot = z.infer<typeof SfuSlotSchema>;
 /** A stored chat message. */
 export type ChatEntry = z.infer<typeof ChatEntrySchema>;
 /** The `type` of every client message, for docs and tests. */

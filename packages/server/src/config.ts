@@ -22,11 +22,17 @@ export interface LecternConfig {
   chatHistoryMax: number;
   /** Chat messages older than this many hours are deleted. */
   chatHistoryHours: number;
+  /** How sessions carry media: `mesh` (peer to peer) or `sfu` (through the server). */
+  topology: 'mesh' | 'sfu';
+  /** UDP port the SFU's media uses for every participant (ICE UDP mux); 0 picks a free one. */
+  sfuPort: number;
+  /** SFU: most video streams one participant receives at once. */
+  lastN: number;
   /** Directory of the built web app; null serves no UI (tests of the signaling alone). */
   webRoot: string | null;
 }
 
-type Kind = 'int' | 'string' | 'bool' | 'level';
+type Kind = 'int' | 'string' | 'bool' | 'level' | 'choice';
 interface OptionSpec {
   key: Exclude<keyof LecternConfig, 'webRoot'>;
   flag: string;
@@ -34,6 +40,7 @@ interface OptionSpec {
   help: string;
   min?: number;
   max?: number;
+  choices?: readonly string[];
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -55,6 +62,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'database', flag: 'database', kind: 'string', help: 'SQLite file for chat history (:memory: keeps nothing)' },
   { key: 'chatHistoryMax', flag: 'chat-history-max', kind: 'int', min: 1, max: 100000, help: 'most chat messages a session keeps for late joiners' },
   { key: 'chatHistoryHours', flag: 'chat-history-hours', kind: 'int', min: 1, max: 8760, help: 'delete chat messages older than this many hours' },
+  { key: 'topology', flag: 'topology', kind: 'choice', choices: ['mesh', 'sfu'], help: 'media path: mesh (peer to peer) or sfu (through this server)' },
+  { key: 'sfuPort', flag: 'sfu-port', kind: 'int', min: 0, max: 65535, help: 'UDP port for SFU media, shared by every participant (0 picks a free one)' },
+  { key: 'lastN', flag: 'last-n', kind: 'int', min: 1, max: 49, help: 'SFU: most videos one participant receives at once' },
 ];
 
 /** Defaults for every option. */
@@ -74,6 +84,9 @@ export const DEFAULTS: LecternConfig = {
   database: null,
   chatHistoryMax: 500,
   chatHistoryHours: 24,
+  topology: 'mesh',
+  sfuPort: 9000,
+  lastN: 9,
   webRoot: null,
 };
 
@@ -150,6 +163,11 @@ function convert(o: OptionSpec, raw: string | boolean, source: string): unknown 
     case 'level': {
       const v = String(raw).trim();
       if (!(LOG_LEVELS as readonly string[]).includes(v)) return bad(`must be one of ${LOG_LEVELS.join(', ')}`);
+      return v;
+    }
+    case 'choice': {
+      const v = String(raw).trim();
+      if (!o.choices!.includes(v)) return bad(`must be one of ${o.choices!.join(', ')}`);
       return v;
     }
     case 'string': {

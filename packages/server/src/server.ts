@@ -18,6 +18,8 @@ import { CloseCodes, Connection } from './signaling/connection.js';
 import { ResumeTokens } from './signaling/resume-token.js';
 import { SignalingService } from './signaling/service.js';
 import { openDatabase } from './store/database.js';
+import { Sfu } from './sfu/sfu.js';
+import { freeUdpPort } from './network.js';
 
 /** A running Lectern server. */
 export interface LecternServer {
@@ -44,12 +46,24 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     maxRooms: config.maxRooms,
     emptyRoomTtlMs: config.emptyRoomTtlMs,
   });
-  const signaling = new SignalingService(
+  let sfu: Sfu | null = null;
+  if (config.topology === 'sfu') {
+    const bindAddress = config.host === '::' || config.host === '0.0.0.0' ? undefined : config.host;
+    const port = config.sfuPort || (await freeUdpPort(bindAddress));
+    sfu = new Sfu(
+      { network: { port, ...(bindAddress ? { bindAddress } : {}) }, lastN: config.lastN, audioSlots: 3 },
+      (code, id, m) => signaling.sendTo(code, id, m),
+      log.child({ component: 'sfu' }),
+    );
+    log.info({ port }, 'SFU media on UDP');
+  }
+  const signaling: SignalingService = new SignalingService(
     rooms,
     new ResumeTokens(secret),
-    { heartbeatTimeoutMs: config.heartbeatTimeoutMs, iceServers: () => [] },
+    { heartbeatTimeoutMs: config.heartbeatTimeoutMs, iceServers: () => [], topology: config.topology },
     log.child({ component: 'signaling' }),
     new ChatService(chatStore, log.child({ component: 'chat' })),
+    sfu,
   );
   const startedAt = Date.now();
   const handler = createRequestHandler(config.webRoot, {

@@ -56,6 +56,10 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
     link?.handle(signal);
   }
 
+  handleSfuSignal(): void {
+    // Mesh sessions do not use the SFU.
+  }
+
   setLocalTracks(tracks: LocalTracks): void {
     this.#tracks = tracks;
     for (const link of this.#links.values()) link.setLocalTracks(tracks);

@@ -4,6 +4,13 @@ import type { TypedEmitter } from '../emitter.js';
 /** A relayed signal addressed to this client. */
 export type InboundSignal = ServerMessageOf<'offer'> | ServerMessageOf<'answer'> | ServerMessageOf<'ice-candidate'>;
 
+/** A message from the server's SFU about this client's connections to it. */
+export type SfuSignal =
+  | ServerMessageOf<'sfu-publish-answer'>
+  | ServerMessageOf<'sfu-subscribe-offer'>
+  | ServerMessageOf<'sfu-candidate'>
+  | ServerMessageOf<'sfu-slots'>;
+
 /** Tracks the local participant sends. Null means nothing for that kind. */
 export interface LocalTracks {
   audio: MediaStreamTrack | null;
@@ -49,8 +56,10 @@ export interface Topology extends Pick<TypedEmitter<TopologyEvents>, 'on' | 'off
   addPeer(participantId: string, initiate: boolean): void;
   /** Drops the media connection to a participant. */
   removePeer(participantId: string): void;
-  /** Handles a relayed offer, answer or ICE candidate. */
+  /** Handles a relayed offer, answer or ICE candidate (mesh). */
   handleSignal(signal: InboundSignal): void;
+  /** Handles a message from the server's SFU (sfu). */
+  handleSfuSignal(signal: SfuSignal): void;
   /** Changes what is sent to everyone, without renegotiation where possible. */
   setLocalTracks(tracks: LocalTracks): void;
   /** Audio level 0..1 of a remote participant, from the RTP audio-level extension. */
