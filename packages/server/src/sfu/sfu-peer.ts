@@ -34,6 +34,8 @@ const AUDIO_PT = 111;
 /** Publishers are asked to send up to this much video. */
 const PUBLISH_BITRATE = 2_500_000;
 const KEYFRAME_INTERVAL_MS = 300;
+/** A publisher silent this long is taken out of every receiver's slots. */
+const SILENT_AFTER_MS = 2500;
 
 let nextSsrc = 0x1000_0000 + Math.floor(Math.random() * 0x1000_0000);
 
@@ -60,6 +62,8 @@ export class SfuPeer {
   /** Smoothed audio level 0..1 and when it was last loud, for speaker selection. */
   audioLevel = 0;
   lastSpokeAt = 0;
+  #lastAudioAt = -Infinity;
+  #lastVideoAt = -Infinity;
 
   constructor(
     readonly participantId: string,
@@ -74,6 +78,16 @@ export class SfuPeer {
       if (type === 'offer') this.host.send({ type: 'sfu-subscribe-offer', sdp });
     });
     this.#subscribe.setLocalDescription('offer');
+  }
+
+  /** True while video packets arrive (a camera that is off, or a dead publisher, sends none). */
+  get sendingVideo(): boolean {
+    return performance.now() - this.#lastVideoAt < SILENT_AFTER_MS;
+  }
+
+  /** True while audio packets arrive. */
+  get sendingAudio(): boolean {
+    return performance.now() - this.#lastAudioAt < SILENT_AFTER_MS;
   }
 
   /** Payload types of this publisher's streams. */
@@ -198,9 +212,11 @@ export class SfuPeer {
       if (!header || !this.#payloadTypes.has(header.payloadType)) return;
       if (kind === 'audio') {
         this.audioSsrc = header.ssrc;
+        this.#lastAudioAt = performance.now();
         this.#noteLevel(packet, header);
       } else {
         this.videoSsrc = header.ssrc;
+        this.#lastVideoAt = performance.now();
       }
       this.host.media(this, kind, packet, header);
     });

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ServerMessage } from '@lectern/protocol';
 import type { Feedback, RtpHeader } from './rtp.js';
+import { selectSlots } from './selection.js';
 import { SfuPeer, type SfuNetwork, type SfuPeerHost, type SubscriberSlot } from './sfu-peer.js';
 
 /** SFU settings. */
@@ -126,9 +127,16 @@ export class SfuRoom {
     const audioBeats = (challenger: SfuPeer, holder: SfuPeer) => challenger.audioLevel > holder.audioLevel + LEVEL_MARGIN && !recent(holder);
     for (const receiver of this.#peers.values()) {
       const others = (list: SfuPeer[]) => list.filter((p) => p !== receiver);
-      const changedV = fill(receiver.videoSlots, others(bySpeech), videoBeats);
-      const changedA = fill(receiver.audioSlots, others(byLevel), audioBeats);
-      if (changedV || changedA) {
+      const changes = [
+        ...selectSlots(receiver.videoSlots, others(bySpeech.filter((p) => p.sendingVideo)), videoBeats),
+        ...selectSlots(receiver.audioSlots, others(byLevel.filter((p) => p.sendingAudio)), audioBeats),
+      ];
+      for (const { slot, source } of changes) {
+        slot.participantId = source?.participantId ?? null;
+        slot.slot.setSource(source ? (slot.slot.kind === 'audio' ? source.audioSsrc : source.videoSsrc) : null, source?.payloadTypes);
+        if (source && slot.slot.kind === 'video') source.requestKeyframe();
+      }
+      if (changes.length > 0) {
         this.sendTo(receiver.participantId, {
           type: 'sfu-slots',
           slots: [...receiver.audioSlots, ...receiver.videoSlots].map((s) => ({
@@ -140,36 +148,4 @@ export class SfuRoom {
       }
     }
   }
-}
-
-/**
- * Puts sources (best first) into slots: empty slots take the best unplaced sources; a full set
- * of slots gives up its weakest holder only to a challenger that `beats` it. Returns whether
- * anything changed.
- */
-function fill(slots: SubscriberSlot[], ranked: SfuPeer[], beats: (challenger: SfuPeer, holder: SfuPeer) => boolean): boolean {
-  const byId = new Map(ranked.map((p) => [p.participantId, p]));
-  let changed = false;
-  const assign = (slot: SubscriberSlot, source: SfuPeer | null) => {
-    slot.participantId = source?.participantId ?? null;
-    slot.slot.setSource(source ? (slot.slot.kind === 'audio' ? source.audioSsrc : source.videoSsrc) : null, source?.payloadTypes);
-    if (source && slot.slot.kind === 'video') source.requestKeyframe();
-    changed = true;
-  };
-  for (const s of slots) if (s.participantId !== null && !byId.has(s.participantId)) assign(s, null);
-  const placed = () => new Set(slots.map((s) => s.participantId).filter((id): id is string => id !== null));
-  for (const source of ranked) {
-    if (placed().has(source.participantId)) continue;
-    const free = slots.find((s) => s.participantId === null);
-    if (free) {
-      assign(free, source);
-      continue;
-    }
-    // The weakest holder is the one ranked last.
-    const weakest = [...slots].sort((a, b) => ranked.indexOf(byId.get(b.participantId!)!) - ranked.indexOf(byId.get(a.participantId!)!))[0];
-    if (!weakest) break;
-    const holder = byId.get(weakest.participantId!)!;
-    if (ranked.indexOf(source) < ranked.indexOf(holder) && beats(source, holder)) assign(weakest, source);
-  }
-  return changed;
 }
