@@ -16,6 +16,7 @@ export {
 } from './screen-capture.js';
 export { RemoteParticipant, SpeakingDetector, type LocalParticipantState, type ParticipantConnection } from './participant.js';
 export { SignalClient, type SignalState, type SignalClientEvents, type SignalClientOptions } from './signal-client.js';
+export { Chat, checkChatText, type ChatMessage, type ChatMessageState, type ChatEvents, type ChatHost, type InboundChat } from './chat.js';
 export { TypedEmitter, type EventMap, type Listener } from './emitter.js';
 export { StateMachine } from './state.js';
 export type { Topology, TopologyEvents, TopologyOptions, LocalTracks, RemoteMediaStats, RemoteScreenStats, InboundSignal } from './topology/topology.js';
@@ -24,4 +25,4 @@ export { summarizeInboundStats } from './topology/stats.js';
 export type { SignalTransport, SignalTransportFactory, PeerConnectionFactory, MediaDevicesPort, AudioLevelMeter, AudioLevelMeterFactory, Clock } from './ports.js';
 export { systemClock } from './ports.js';
 export { createBrowserRoom, createBrowserMedia, checkBrowserSupport, webAudioLevelMeter, websocketTransport, defaultSignalingUrl } from './browser/index.js';
-export { LecternError, ErrorCodes, normalizeSessionCode, isSessionCode, type ErrorCode, type ScreenShareInfo } from '@lectern/protocol';
+export { LecternError, ErrorCodes, normalizeSessionCode, isSessionCode, MAX_CHAT_CHARS, chatLength, type ErrorCode, type ScreenShareInfo } from '@lectern/protocol';

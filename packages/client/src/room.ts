@@ -2,10 +2,12 @@ import {
   ErrorCodes,
   LecternError,
   normalizeSessionCode,
+  type ClientMessage,
   type ParticipantInfo,
   type ServerMessage,
   type ServerMessageOf,
 } from '@lectern/protocol';
+import { Chat } from './chat.js';
 import { TypedEmitter } from './emitter.js';
 import type { LocalMediaEvents } from './local-media.js';
 import { RemoteParticipant, SpeakingDetector, type LocalParticipantState } from './participant.js';
@@ -22,6 +24,7 @@ import { RoomScreenShare } from './screen-share.js';
 import { SignalClient } from './signal-client.js';
 import { StateMachine } from './state.js';
 import { MeshTopology } from './topology/mesh.js';
+import { SfuTopology } from './topology/sfu.js';
 import type { LocalScreenTracks, LocalTracks, RemoteMediaStats, Topology } from './topology/topology.js';
 
 /** Where a Room is in its life. */
@@ -106,6 +109,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #screens: RoomScreenShare;
   /** The session this room is in (or rejoining). */
   code: string | null = null;
+  /** The session's chat: history, order, and an outbox that survives reconnects. */
+  readonly chat: Chat;
   localParticipant: LocalParticipantState | null = null;
 
   constructor(private readonly options: RoomOptions) {
@@ -113,6 +118,14 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#clock = options.clock ?? systemClock;
     this.#sm = new StateMachine<RoomState>('idle', TABLE, (to, from) => this.emit('stateChanged', to, from));
     this.#signal = new SignalClient({ url: options.url, transport: options.transport, clock: this.#clock, resumeToken: () => this.#resumeToken });
+    this.chat = new Chat(
+      {
+        send: (m) => this.#sm.state === 'joined' && this.#signal.send(m),
+        self: () => (this.localParticipant?.id ? { id: this.localParticipant.id, name: this.localParticipant.name } : null),
+        nameOf: (id) => this.#participants.get(id)?.name ?? null,
+      },
+      () => this.#clock.now(),
+    );
     this.#signal.on('message', (m) => this.#onMessage(m));
     this.#signal.on('retry', (n, ms) => this.emit('reconnectAttempt', n, ms));
     this.#signal.on('stateChanged', (s) => {
@@ -183,6 +196,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.#applyJoined(joined, false);
       this.#attachMedia(options.media);
       this.#startLevels();
+      this.chat.flush();
     } catch (err) {
       this.code = null;
       this.#media = null;
@@ -204,6 +218,11 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Whether this browser can share its screen (most phones cannot). */
   get canShareScreen(): boolean {
     return typeof this.options.displayMedia?.getDisplayMedia === 'function';
+  }
+
+  /** Whether this session can carry shared screens (the SFU cannot yet). */
+  get screenShareAvailable(): boolean {
+    return this.#topology?.carriesScreens ?? true;
   }
 
   /** The screen this client shares (its stream and tracks), or null. */
@@ -274,7 +293,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (!this.#topology || rejoin) {
       // After a reconnect every peer rebuilds its links to us, so we start afresh too.
       this.#topology?.close();
-      this.#topology = this.#createTopology(joined.self.id);
+      this.#topology = this.#createTopology(joined.self.id, joined.topology);
     }
     const present = new Set(joined.participants.map((p) => p.id));
     for (const info of joined.participants) {
@@ -295,13 +314,14 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.emit('localUpdated', this.localParticipant!);
   }
 
-  #createTopology(selfId: string): Topology {
-    const topology = new MeshTopology(
-      selfId,
-      { iceServers: this.#signal.welcome?.iceServers ?? [], iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' },
-      this.options.peerConnectionFactory,
-      (m) => this.#signal.send(m),
-    );
+  #createTopology(selfId: string, kind: 'mesh' | 'sfu'): Topology {
+    const options = { iceServers: this.#signal.welcome?.iceServers ?? [], iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' };
+    const send = (m: ClientMessage) => void this.#signal.send(m);
+    const tracks = this.#media?.tracks ?? { audio: null, video: null };
+    const topology: Topology =
+      kind === 'sfu'
+        ? new SfuTopology(options, this.options.peerConnectionFactory, send, tracks)
+        : new MeshTopology(selfId, options, this.options.peerConnectionFactory, send);
     if (this.#media) topology.setLocalTracks(this.#media.tracks);
     topology.setLocalScreen(this.#screens.local);
     topology.on('remoteScreen', (id, stream, streamId) => this.#screens.received(id, stream, streamId));
@@ -355,6 +375,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.#applyJoined(joined, true);
       // Tell everyone our current mic/camera state (it may have changed while offline).
       this.#signal.send({ type: 'media-state', muted: this.#media.muted, cameraOff: this.#media.cameraOff });
+      this.chat.flush();
       if (this.#screens.local) this.#screens.announce();
     } catch (err) {
       const e = err instanceof LecternError ? err : new LecternError(ErrorCodes.INTERNAL, String(err));
@@ -388,6 +409,12 @@ export class Room extends TypedEmitter<RoomEvents> {
       case 'ice-candidate':
         if (this.#participants.has(m.from)) this.#topology?.handleSignal(m);
         return;
+      case 'sfu-publish-answer':
+      case 'sfu-subscribe-offer':
+      case 'sfu-candidate':
+      case 'sfu-slots':
+        this.#topology?.handleSfuSignal(m);
+        return;
       case 'media-state': {
         const p = this.#participants.get(m.from);
         if (!p) return;
@@ -401,6 +428,11 @@ export class Room extends TypedEmitter<RoomEvents> {
         if (p) this.#screens.announced(p, m.screen);
         return;
       }
+      case 'chat':
+      case 'chat-history':
+      case 'chat-error':
+        this.chat.handle(m);
+        return;
       case 'error':
         this.emit('error', new LecternError(m.code, m.message));
         return;
@@ -503,5 +535,6 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#topology = null;
     this.#participants.clear();
     this.#detectors.clear();
+    this.chat.reset();
   }
 }

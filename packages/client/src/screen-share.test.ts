@@ -43,7 +43,7 @@ function setup(opts: { audio?: boolean; devices?: 'none' } = {}) {
   const topo: Array<LocalScreenTracks | null> = [];
   const people = new Map<string, RemoteParticipant>([['ada', new RemoteParticipant('ada', 'Ada', false, false)]]);
   let inSession = true;
-  const topology = { setLocalScreen: (s: LocalScreenTracks | null) => topo.push(s) } as unknown as Topology;
+  const topology = { carriesScreens: true, setLocalScreen: (s: LocalScreenTracks | null) => topo.push(s) } as unknown as Topology;
   const screens = new RoomScreenShare({
     devices: () => (opts.devices === 'none' ? null : d.port),
     topology: () => topology,
@@ -192,7 +192,14 @@ describe('RoomScreenShare', () => {
     assert.deepEqual(env.ada.screen, { streamId: 'S2', audio: true }, 'still announced');
   });
 
-  it('the same announcement again changes nothing', () => {
+  it('a topology that cannot carry screens (the SFU, for now) refuses before the picker opens', async () => {
+    const env = setup();
+    (env.screens as unknown as { host: { topology: () => Topology } }).host.topology = () => ({ carriesScreens: false }) as unknown as Topology;
+    await rejectsWith(env.screens.start(), ErrorCodes.NOT_ALLOWED);
+    assert.equal(env.d.asked.length, 0);
+  });
+
+    it('the same announcement again changes nothing', () => {
     const env = setup();
     env.screens.announced(env.ada, { streamId: 'S1', audio: false });
     env.screens.announced(env.ada, { streamId: 'S1', audio: false });

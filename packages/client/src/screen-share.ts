@@ -56,6 +56,9 @@ export class RoomScreenShare {
    */
   async start(): Promise<void> {
     if (!this.host.inSession()) throw new LecternError(ErrorCodes.INVALID_STATE, 'join a session before sharing your screen');
+    if (this.host.topology()?.carriesScreens === false) {
+      throw new LecternError(ErrorCodes.NOT_ALLOWED, 'screen sharing is not available in this session (SFU) yet');
+    }
     if (this.#starting) return this.#starting;
     this.#starting = (async () => {
       const capture = await ScreenCapture.start(this.host.devices());

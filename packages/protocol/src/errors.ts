@@ -29,6 +29,8 @@ export const ErrorCodes = {
   SERVER_BUSY: 'SERVER_BUSY',
   /** Too many messages in too short a time. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /** A chat message is longer than the limit (`MAX_CHAT_CHARS`). */
+  CHAT_TOO_LONG: 'CHAT_TOO_LONG',
   /** The server failed while handling the message; it is logged. */
   INTERNAL: 'INTERNAL',
   /** Client: a signaling request got no answer in time. */

@@ -78,10 +78,10 @@ describe('shared schemas', () => {
   test('message type lists are complete and distinct', () => {
     assert.deepEqual(
       [...CLIENT_MESSAGE_TYPES].sort(),
-      ['answer', 'create', 'hello', 'ice-candidate', 'join', 'leave', 'media-state', 'offer', 'ping', 'screen-share'],
+      ['answer', 'chat-send', 'create', 'hello', 'ice-candidate', 'join', 'leave', 'media-state', 'offer', 'ping', 'screen-share', 'sfu-candidate', 'sfu-publish', 'sfu-subscribe-answer'],
     );
     assert.equal(new Set(SERVER_MESSAGE_TYPES).size, SERVER_MESSAGE_TYPES.length);
-    for (const t of ['welcome', 'created', 'joined', 'join-error', 'participant-joined', 'participant-left', 'pong', 'error', 'bye']) {
+    for (const t of ['welcome', 'created', 'joined', 'join-error', 'participant-joined', 'participant-left', 'chat', 'chat-history', 'chat-error', 'pong', 'error', 'bye']) {
       assert.ok(SERVER_MESSAGE_TYPES.includes(t as (typeof SERVER_MESSAGE_TYPES)[number]), t);
     }
   });

@@ -53,6 +53,25 @@ export const IceCandidateSchema = z.object({
 });
 const Sdp = z.string().min(1).max(60_000);
 
+/** Most characters (Unicode code points) in one chat message. */
+export const MAX_CHAT_CHARS = 4000;
+/** A client's own id for a chat message, so a re-send after a reconnect is recognised. */
+export const ChatMessageIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'invalid chat message id');
+/**
+ * A chat message as the server stores and delivers it. `seq` orders a session's chat the
+ * same way for everyone; `to` is null for the whole session, or the one addressee.
+ */
+export const ChatEntrySchema = z.object({
+  seq: z.number().int().positive(),
+  id: ChatMessageIdSchema,
+  from: ParticipantIdSchema,
+  fromName: DisplayNameSchema,
+  to: ParticipantIdSchema.nullable(),
+  toName: DisplayNameSchema.nullable(),
+  text: z.string().min(1),
+  at: z.number().int().nonnegative(),
+});
+
 // ---- Client → server -------------------------------------------------------------------
 
 /** Opens the handshake; `resume` is a token from an earlier `joined` to keep one's identity. */
@@ -82,6 +101,25 @@ export const IceCandidateMessageSchema = z.object({
 export const MediaStateMessageSchema = z.object({ type: z.literal('media-state'), muted: z.boolean(), cameraOff: z.boolean() });
 /** Starts (`screen` set) or stops (`screen: null`) sharing one's screen with the session. */
 export const ScreenShareSchema = z.object({ type: z.literal('screen-share'), screen: ScreenShareInfoSchema.nullable() });
+/**
+ * Sends a chat message to the session, or privately to one participant (`to`). The server
+ * refuses more than {@link MAX_CHAT_CHARS} characters with `CHAT_TOO_LONG`; the frame limit
+ * bounds what is parsed at all.
+ */
+export const ChatSendSchema = z.object({
+  type: z.literal('chat-send'),
+  id: ChatMessageIdSchema,
+  to: ParticipantIdSchema.nullable().optional(),
+  text: z.string().refine((t) => t.trim().length > 0, 'chat message is empty'),
+});
+/** Which of a participant's two SFU connections a message is about. */
+export const SfuConnectionSchema = z.enum(['publish', 'subscribe']);
+/** SFU mode: the offer of the connection that sends one's audio and video to the server. */
+export const SfuPublishSchema = z.object({ type: z.literal('sfu-publish'), sdp: Sdp });
+/** SFU mode: the answer to the server's `sfu-subscribe-offer`. */
+export const SfuSubscribeAnswerSchema = z.object({ type: z.literal('sfu-subscribe-answer'), sdp: Sdp });
+/** SFU mode: a trickled ICE candidate for one of the two connections, in either direction. */
+export const SfuCandidateSchema = z.object({ type: z.literal('sfu-candidate'), pc: SfuConnectionSchema, candidate: IceCandidateSchema.nullable() });
 /** Heartbeat; `t` is echoed back in `pong`. */
 export const PingSchema = z.object({ type: z.literal('ping'), t: z.number() });
 
@@ -96,6 +134,10 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   IceCandidateMessageSchema,
   MediaStateMessageSchema,
   ScreenShareSchema,
+  ChatSendSchema,
+  SfuPublishSchema,
+  SfuSubscribeAnswerSchema,
+  SfuCandidateSchema,
   PingSchema,
 ]);
 
@@ -119,7 +161,8 @@ export const JoinedSchema = z.object({
   code: SessionCodeSchema,
   self: ParticipantInfoSchema,
   participants: z.array(ParticipantInfoSchema),
-  topology: z.literal('mesh'),
+  /** `mesh`: connect to every other participant; `sfu`: send to and receive from the server. */
+  topology: z.enum(['mesh', 'sfu']),
   maxParticipants: z.number().int().positive(),
   resumeToken: z.string(),
 });
@@ -156,6 +199,29 @@ export const RelayedScreenShareSchema = z.object({
   from: ParticipantIdSchema,
   screen: ScreenShareInfoSchema.nullable(),
 });
+/** A chat message for this participant; the sender's own copy acknowledges its `chat-send`. */
+export const ChatSchema = z.object({ type: z.literal('chat'), message: ChatEntrySchema });
+/** The session's recent chat this participant may see, oldest first; sent after `joined`. */
+export const ChatHistorySchema = z.object({ type: z.literal('chat-history'), messages: z.array(ChatEntrySchema) });
+/** A `chat-send` was refused; `id` names it. */
+export const ChatErrorSchema = z.object({
+  type: z.literal('chat-error'),
+  id: ChatMessageIdSchema,
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+});
+/** SFU mode: the server's answer to `sfu-publish`. */
+export const SfuPublishAnswerSchema = z.object({ type: z.literal('sfu-publish-answer'), sdp: Sdp });
+/** SFU mode: the server offers the receiving connection, with fixed audio and video slots. */
+export const SfuSubscribeOfferSchema = z.object({ type: z.literal('sfu-subscribe-offer'), sdp: Sdp });
+/** One receiving slot: its media section and the participant it carries now (null: idle). */
+export const SfuSlotSchema = z.object({
+  mid: z.string().min(1).max(32),
+  kind: z.enum(['audio', 'video']),
+  participantId: ParticipantIdSchema.nullable(),
+});
+/** SFU mode: which participant each receiving slot carries; sent whenever that changes. */
+export const SfuSlotsSchema = z.object({ type: z.literal('sfu-slots'), slots: z.array(SfuSlotSchema).max(256) });
 /** Heartbeat reply. */
 export const PongSchema = z.object({ type: z.literal('pong'), t: z.number() });
 /** A request failed; `ref` names the message type that caused it. */
@@ -181,6 +247,13 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   RelayedIceCandidateSchema,
   RelayedMediaStateSchema,
   RelayedScreenShareSchema,
+  ChatSchema,
+  ChatHistorySchema,
+  ChatErrorSchema,
+  SfuPublishAnswerSchema,
+  SfuSubscribeOfferSchema,
+  SfuCandidateSchema,
+  SfuSlotsSchema,
   PongSchema,
   ErrorMessageSchema,
   ByeSchema,
@@ -205,7 +278,18 @@ export type ClientMessageOf<T extends ClientMessage['type']> = Extract<ClientMes
 /** A server message of one type. */
 export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
 
+/** One SFU receiving slot. */
+export type SfuSlot = z.infer<typeof SfuSlotSchema>;
+/** A stored chat message. */
+export type ChatEntry = z.infer<typeof ChatEntrySchema>;
 /** The `type` of every client message, for docs and tests. */
 export const CLIENT_MESSAGE_TYPES = ClientMessageSchema.options.map((o) => o.shape.type.value);
 /** The `type` of every server message, for docs and tests. */
 export const SERVER_MESSAGE_TYPES = ServerMessageSchema.options.map((o) => o.shape.type.value);
+
+/** Length of a chat text as people count it: Unicode code points, not UTF-16 units. */
+export function chatLength(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}

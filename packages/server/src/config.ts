@@ -16,11 +16,23 @@ export interface LecternConfig {
   maxRooms: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   qr: boolean;
+  /** SQLite file for chat (and later class rooms); null means `<dataDir>/lectern.sqlite`. */
+  database: string | null;
+  /** Most chat messages a session keeps (late joiners see these). */
+  chatHistoryMax: number;
+  /** Chat messages older than this many hours are deleted. */
+  chatHistoryHours: number;
+  /** How sessions carry media: `mesh` (peer to peer) or `sfu` (through the server). */
+  topology: 'mesh' | 'sfu';
+  /** UDP port the SFU's media uses for every participant (ICE UDP mux); 0 picks a free one. */
+  sfuPort: number;
+  /** SFU: most video streams one participant receives at once. */
+  lastN: number;
   /** Directory of the built web app; null serves no UI (tests of the signaling alone). */
   webRoot: string | null;
 }
 
-type Kind = 'int' | 'string' | 'bool' | 'level';
+type Kind = 'int' | 'string' | 'bool' | 'level' | 'choice';
 interface OptionSpec {
   key: Exclude<keyof LecternConfig, 'webRoot'>;
   flag: string;
@@ -28,6 +40,7 @@ interface OptionSpec {
   help: string;
   min?: number;
   max?: number;
+  choices?: readonly string[];
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -46,6 +59,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'maxRooms', flag: 'max-rooms', kind: 'int', min: 1, max: 1000000, help: 'most sessions at once' },
   { key: 'logLevel', flag: 'log-level', kind: 'level', help: `log level: ${LOG_LEVELS.join(', ')}` },
   { key: 'qr', flag: 'qr', kind: 'bool', help: 'print a QR code for each URL at start' },
+  { key: 'database', flag: 'database', kind: 'string', help: 'SQLite file for chat history (:memory: keeps nothing)' },
+  { key: 'chatHistoryMax', flag: 'chat-history-max', kind: 'int', min: 1, max: 100000, help: 'most chat messages a session keeps for late joiners' },
+  { key: 'chatHistoryHours', flag: 'chat-history-hours', kind: 'int', min: 1, max: 8760, help: 'delete chat messages older than this many hours' },
+  { key: 'topology', flag: 'topology', kind: 'choice', choices: ['mesh', 'sfu'], help: 'media path: mesh (peer to peer) or sfu (through this server)' },
+  { key: 'sfuPort', flag: 'sfu-port', kind: 'int', min: 0, max: 65535, help: 'UDP port for SFU media, shared by every participant (0 picks a free one)' },
+  { key: 'lastN', flag: 'last-n', kind: 'int', min: 1, max: 49, help: 'SFU: most videos one participant receives at once' },
 ];
 
 /** Defaults for every option. */
@@ -62,6 +81,12 @@ export const DEFAULTS: LecternConfig = {
   maxRooms: 10000,
   logLevel: 'info',
   qr: true,
+  database: null,
+  chatHistoryMax: 500,
+  chatHistoryHours: 24,
+  topology: 'mesh',
+  sfuPort: 9000,
+  lastN: 9,
   webRoot: null,
 };
 
@@ -112,6 +137,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   }
   if (config.http && config.certFile) throw new ConfigError('--http cannot be combined with --cert/--key');
   config.dataDir = resolve(config.dataDir);
+  if (config.database !== null && config.database !== ':memory:') config.database = resolve(config.database);
   return { kind: 'run', config };
 }
 
@@ -139,6 +165,11 @@ function convert(o: OptionSpec, raw: string | boolean, source: string): unknown 
       if (!(LOG_LEVELS as readonly string[]).includes(v)) return bad(`must be one of ${LOG_LEVELS.join(', ')}`);
       return v;
     }
+    case 'choice': {
+      const v = String(raw).trim();
+      if (!o.choices!.includes(v)) return bad(`must be one of ${o.choices!.join(', ')}`);
+      return v;
+    }
     case 'string': {
       const v = String(raw).trim();
       if (v === '') return bad('must not be empty');
@@ -152,7 +183,7 @@ export function helpText(): string {
   const rows = OPTIONS.map((o) => {
     const flag = o.kind === 'bool' ? `--${o.flag}` : `--${o.flag} <${o.kind === 'int' ? 'n' : 'value'}>`;
     const def = DEFAULTS[o.key];
-    const shown = def === null ? '' : ` (default: ${o.key === 'dataDir' ? '~/.lectern' : String(def)})`;
+    const shown = o.key === 'database' ? ' (default: <data-dir>/lectern.sqlite)' : def === null ? '' : ` (default: ${o.key === 'dataDir' ? '~/.lectern' : String(def)})`;
     return `  ${flag.padEnd(30)} ${o.help}${shown}\n  ${''.padEnd(30)} env: ${envName(o.flag)}${o.kind === 'bool' ? `; --no-${o.flag} turns it off` : ''}`;
   });
   return [

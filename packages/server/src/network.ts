@@ -1,4 +1,5 @@
 import { hostname, networkInterfaces } from 'node:os';
+import { createSocket } from 'node:dgram';
 
 /** One local address the server can be reached on. */
 export interface LocalAddress {
@@ -47,4 +48,16 @@ export function serverUrls(scheme: 'http' | 'https', host: string, port: number)
   const urls = [`${scheme}://localhost:${port}/`];
   for (const a of addrs) if (!a.internal) urls.push(`${scheme}://${urlHost(a.address)}:${port}/`);
   return urls;
+}
+
+/** A UDP port free right now on `address` (any address when undefined). */
+export function freeUdpPort(address?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket(address?.includes(':') ? 'udp6' : 'udp4');
+    socket.once('error', reject);
+    socket.bind(0, address, () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
 }

@@ -1,19 +1,25 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '@lectern/protocol';
+import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, warmUpCodec } from '@lectern/protocol';
 import type { LecternConfig } from './config.js';
 import { ensureDataDir, ensureSelfSignedCertificate, ensureServerSecret, type TlsMaterial } from './data-dir.js';
+import { ChatService } from './chat/chat-service.js';
+import { ChatStore } from './chat/chat-store.js';
 import { createRequestHandler } from './http.js';
 import { RoomRegistry } from './rooms/registry.js';
 import { CloseCodes, Connection } from './signaling/connection.js';
 import { ResumeTokens } from './signaling/resume-token.js';
 import { SignalingService } from './signaling/service.js';
+import { openDatabase } from './store/database.js';
+import { Sfu } from './sfu/sfu.js';
+import { freeUdpPort } from './network.js';
 
 /** A running Lectern server. */
 export interface LecternServer {
@@ -32,17 +38,32 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   await ensureDataDir(config.dataDir);
   const secret = await ensureServerSecret(config.dataDir);
   const tls = config.http ? null : await loadTls(config, log);
+  const db = openDatabase(config.database ?? join(config.dataDir, 'lectern.sqlite'));
+  const chatStore = new ChatStore(db, { maxPerRoom: config.chatHistoryMax, maxAgeMs: config.chatHistoryHours * 3_600_000 });
 
   const rooms = new RoomRegistry({
     maxParticipants: config.maxParticipants,
     maxRooms: config.maxRooms,
     emptyRoomTtlMs: config.emptyRoomTtlMs,
   });
-  const signaling = new SignalingService(
+  let sfu: Sfu | null = null;
+  if (config.topology === 'sfu') {
+    const bindAddress = config.host === '::' || config.host === '0.0.0.0' ? undefined : config.host;
+    const port = config.sfuPort || (await freeUdpPort(bindAddress));
+    sfu = new Sfu(
+      { network: { port, ...(bindAddress ? { bindAddress } : {}) }, lastN: config.lastN, audioSlots: 3 },
+      (code, id, m) => signaling.sendTo(code, id, m),
+      log.child({ component: 'sfu' }),
+    );
+    log.info({ port }, 'SFU media on UDP');
+  }
+  const signaling: SignalingService = new SignalingService(
     rooms,
     new ResumeTokens(secret),
-    { heartbeatTimeoutMs: config.heartbeatTimeoutMs, iceServers: () => [] },
+    { heartbeatTimeoutMs: config.heartbeatTimeoutMs, iceServers: () => [], topology: config.topology },
     log.child({ component: 'signaling' }),
+    new ChatService(chatStore, log.child({ component: 'chat' })),
+    sfu,
   );
   const startedAt = Date.now();
   const handler = createRequestHandler(config.webRoot, {
@@ -75,7 +96,15 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   });
   http.on('clientError', (_err, socket) => socket.destroy());
 
-  const port = await listen(http, config.port, config.host);
+  // The first join would otherwise pay for building the validators.
+  warmUpCodec();
+  let port: number;
+  try {
+    port = await listen(http, config.port, config.host);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   const scheme = tls ? 'https' : 'http';
   let closing: Promise<void> | null = null;
 
@@ -97,6 +126,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
           }, 1500).unref();
         });
         wss.close();
+        db.close();
       })();
       return closing;
     },

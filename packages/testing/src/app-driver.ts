@@ -53,3 +53,43 @@ export async function expectStageFrames(page: Page, who: string): Promise<void> 
     { what: `${who}: the large screen shows frames` },
   );
 }
+
+/** One chat message as a page shows it. */
+export interface ShownChatMessage {
+  seq: string;
+  state: string;
+  from: string;
+  text: string;
+  private: boolean;
+}
+
+/** Opens the chat panel (no-op when open). */
+export async function openChat(page: Page): Promise<void> {
+  const list = page.getByTestId('chat-list');
+  if (await list.isVisible()) return;
+  await page.getByRole('button', { name: /^Open chat/ }).click();
+  await list.waitFor();
+}
+
+/** Types a chat message and presses Enter; `to` is a participant's name for a private one. */
+export async function sendChat(page: Page, text: string, to?: string): Promise<void> {
+  await openChat(page);
+  if (to) await page.getByLabel('Send to').selectOption({ label: `${to} (private)` });
+  else await page.getByLabel('Send to').selectOption({ label: 'Everyone' });
+  const box = page.getByLabel('Message', { exact: true });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** The chat messages on a page, in the order shown. */
+export async function chatMessages(page: Page): Promise<ShownChatMessage[]> {
+  return page.$$eval('[data-testid="chat-message"]', (els) =>
+    els.map((el) => ({
+      seq: el.getAttribute('data-seq') ?? '',
+      state: el.getAttribute('data-state') ?? '',
+      from: el.querySelector('.chat-from')?.textContent ?? '',
+      text: el.querySelector('[data-testid="chat-text"]')?.textContent ?? '',
+      private: el.classList.contains('private'),
+    })),
+  );
+}

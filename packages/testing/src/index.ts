@@ -1,9 +1,23 @@
 export { startTestServer, spawnServer, waitFor, WEB_ROOT, LECTERN_BIN, type TestServer, type ServerProcess } from './server.js';
-export { launchBrowser, useServerAndBrowser, remoteMedia, expectMediaFlowing, expectScreenFlowing, CHROMIUM_ARGS, CHROMIUM_PATH, type TestBrowser, type PeerMedia } from './browser.js';
+export {
+  launchBrowser,
+  useServerAndBrowser,
+  remoteMedia,
+  expectMediaFlowing,
+  expectScreenFlowing,
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  type TestBrowser,
+  type PeerMedia,
+} from './browser.js';
 export {
   createSession,
   joinByLink,
   remoteTileNames,
+  openChat,
+  sendChat,
+  chatMessages,
+  type ShownChatMessage,
   callLayout,
   waitForLayout,
   screenStageOwner,

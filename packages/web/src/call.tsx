@@ -1,7 +1,9 @@
 import { useState } from 'preact/hooks';
+import { ChatPanel, useUnreadChat } from './chat.js';
 import type { LocalMedia, Room } from '@lectern/client';
 import { useRoomEvents } from './hooks.js';
 import { sessionLink } from './route.js';
+import { Icon } from './icons.js';
 import { ScreenStage, ShareScreenButton, SharingBanner, useScreenShares } from './presenter.js';
 import { ServerStatus } from './status.js';
 import { Tile } from './tile.js';
@@ -12,6 +14,8 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
   useRoomEvents(room, ['stateChanged', 'participantJoined', 'participantLeft', 'participantUpdated', 'localUpdated', 'audioLevels']);
   const [copied, setCopied] = useState(false);
   const [notice, setNotice] = useState<string | null>(props.mediaNotice);
+  const [chatOpen, setChatOpen] = useState(false);
+  const unread = useUnreadChat(room, chatOpen);
   const code = room.code ?? '';
   const link = sessionLink(code);
   const local = room.localParticipant;
@@ -59,6 +63,8 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
         </p>
       )}
       <SharingBanner room={room} />
+      <div class={`call-body${chatOpen ? ' with-chat' : ''}`}>
+      <div class="call-main">
       {screens.shown && <ScreenStage sharers={screens.sharers} shown={screens.shown} onShow={screens.show} />}
       <section class={layout === 'grid' ? `grid n${Math.min(count, 9)}` : 'strip'} aria-label="Participants">
         {local && (
@@ -88,6 +94,9 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
           />
         ))}
       </section>
+      </div>
+      {chatOpen && <ChatPanel room={room} onClose={() => setChatOpen(false)} />}
+      </div>
       {remotes.length === 0 && (
         <p class="invite">
           You are the only one here. Share the code <code>{code}</code> or the link:{' '}
@@ -104,7 +113,7 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
           onClick={() => room.setMuted(!media.muted)}
           aria-label={media.muted ? 'Unmute microphone' : 'Mute microphone'}
         >
-          {media.muted ? '🔇 Unmute' : '🎤 Mute'}
+          <Icon name={media.muted ? 'micOff' : 'mic'} /> {media.muted ? 'Unmute' : 'Mute'}
         </button>
         <button
           type="button"
@@ -112,7 +121,20 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
           onClick={() => void toggleCamera()}
           aria-label={media.cameraOff ? 'Turn camera on' : 'Turn camera off'}
         >
-          {media.cameraOff ? '📷 Start video' : '📷 Stop video'}
+          <Icon name={media.cameraOff ? 'cameraOff' : 'camera'} /> {media.cameraOff ? 'Start video' : 'Stop video'}
+        </button>
+        <button
+          type="button"
+          aria-pressed={chatOpen}
+          onClick={() => setChatOpen(!chatOpen)}
+          aria-label={chatOpen ? 'Close chat' : unread > 0 ? `Open chat, ${unread} unread` : 'Open chat'}
+        >
+          <Icon name="chat" /> Chat
+          {unread > 0 && !chatOpen && (
+            <span class="badge" data-testid="chat-unread">
+              {unread > 99 ? '99+' : unread}
+            </span>
+          )}
         </button>
         <ShareScreenButton room={room} onError={setNotice} />
         <button type="button" class="danger" onClick={props.onLeave} aria-label="Leave session">

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { RemoteParticipant, Room } from '@lectern/client';
 import { useVideoStream } from './hooks.js';
+import { Icon } from './icons.js';
 import { describeError } from './words.js';
 
 /**
@@ -58,7 +59,7 @@ export function ScreenStage(props: { sharers: RemoteParticipant[]; shown: Remote
               data-testid="screen-choice"
               data-participant-id={s.id}
             >
-              🖥 {s.name}
+              <Icon name="screen" /> {s.name}
             </button>
           ))}
         </div>
@@ -83,6 +84,7 @@ export function ShareScreenButton(props: { room: Room; onError: (message: string
   const { room } = props;
   const [busy, setBusy] = useState(false);
   const sharing = room.localScreen !== null;
+  const available = room.screenShareAvailable;
   const toggle = async () => {
     if (sharing) {
       room.stopScreenShare();
@@ -98,8 +100,16 @@ export function ShareScreenButton(props: { room: Room; onError: (message: string
     }
   };
   return (
-    <button type="button" class="share" aria-pressed={sharing} disabled={busy} onClick={() => void toggle()} aria-label={sharing ? 'Stop sharing screen' : 'Share screen'}>
-      {sharing ? '🖥 Stop sharing' : '🖥 Share screen'}
+    <button
+      type="button"
+      class="share"
+      aria-pressed={sharing}
+      disabled={busy || (!available && !sharing)}
+      title={available ? undefined : 'Screen sharing is not available in large classes yet'}
+      onClick={() => void toggle()}
+      aria-label={sharing ? 'Stop sharing screen' : available ? 'Share screen' : 'Share screen (not available in large classes yet)'}
+    >
+      <Icon name="screen" /> {sharing ? 'Stop sharing' : 'Share screen'}
     </button>
   );
 }
@@ -109,7 +119,7 @@ export function SharingBanner(props: { room: Room }) {
   if (!props.room.localScreen) return null;
   return (
     <p class="banner sharing" role="status" data-testid="sharing-banner">
-      🖥 You are sharing your screen with everyone. Use <strong>Stop sharing</strong> below, or the browser's own bar, to stop.
+      <Icon name="screen" /> You are sharing your screen with everyone. Use <strong>Stop sharing</strong> below, or the browser's own bar, to stop.
     </p>
   );
 }

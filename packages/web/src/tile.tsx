@@ -1,5 +1,6 @@
 import type { ParticipantConnection } from '@lectern/client';
 import { useVideoStream } from './hooks.js';
+import { Icon } from './icons.js';
 
 /** What a tile shows, for the local or a remote participant. */
 export interface TileProps {
@@ -50,12 +51,12 @@ export function Tile(props: TileProps) {
         <span class="name">{label}</span>
         {props.muted && (
           <span class="icon" role="img" aria-label="Microphone muted" title="Microphone muted" data-testid="muted-icon">
-            🔇
+            <Icon name="micOff" />
           </span>
         )}
         {props.cameraOff && (
           <span class="icon" role="img" aria-label="Camera off" title="Camera off" data-testid="camera-off-icon">
-            🚫
+            <Icon name="cameraOff" />
           </span>
         )}
       </figcaption>

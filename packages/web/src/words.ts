@@ -15,6 +15,7 @@ const WORDS: Record<ErrorCode, string> = {
   NOT_ALLOWED: 'You are not allowed to do that.',
   SERVER_BUSY: 'The server is busy. Try again in a minute.',
   RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',
+  CHAT_TOO_LONG: 'That message is too long. A message can be at most 4,000 characters.',
   INTERNAL: 'The server had a problem. Try again.',
   SIGNAL_TIMEOUT: 'The server did not answer in time. Check your connection and try again.',
   SERVER_UNREACHABLE: 'Cannot reach the server. Check your connection; Lectern keeps trying.',

@@ -8,6 +8,7 @@ import type { InboundSignal, LocalScreenTracks, LocalTracks, RemoteMediaStats, T
 /** Full mesh: one {@link PeerLink} per remote participant. */
 export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topology {
   readonly kind = 'mesh' as const;
+  readonly carriesScreens = true;
   readonly #links = new Map<string, PeerLink>();
   #tracks: LocalTracks = { audio: null, video: null };
   #screen: LocalScreenTracks | null = null;
@@ -57,6 +58,10 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
       link = this.#links.get(signal.from);
     }
     link?.handle(signal);
+  }
+
+  handleSfuSignal(): void {
+    // Mesh sessions do not use the SFU.
   }
 
   setLocalTracks(tracks: LocalTracks): void {

@@ -7,6 +7,13 @@ export type { LocalScreenTracks } from '../screen-capture.js';
 /** A relayed signal addressed to this client. */
 export type InboundSignal = ServerMessageOf<'offer'> | ServerMessageOf<'answer'> | ServerMessageOf<'ice-candidate'>;
 
+/** A message from the server's SFU about this client's connections to it. */
+export type SfuSignal =
+  | ServerMessageOf<'sfu-publish-answer'>
+  | ServerMessageOf<'sfu-subscribe-offer'>
+  | ServerMessageOf<'sfu-candidate'>
+  | ServerMessageOf<'sfu-slots'>;
+
 /** Tracks the local participant sends. Null means nothing for that kind. */
 export interface LocalTracks {
   audio: MediaStreamTrack | null;
@@ -64,12 +71,16 @@ export interface TopologyOptions {
  */
 export interface Topology extends Pick<TypedEmitter<TopologyEvents>, 'on' | 'off' | 'once'> {
   readonly kind: 'mesh' | 'sfu';
+  /** Whether this topology can carry shared screens (see {@link setLocalScreen}). */
+  readonly carriesScreens: boolean;
   /** A remote participant is present. `initiate` says whether this side makes the first offer. */
   addPeer(participantId: string, initiate: boolean): void;
   /** Drops the media connection to a participant. */
   removePeer(participantId: string): void;
-  /** Handles a relayed offer, answer or ICE candidate. */
+  /** Handles a relayed offer, answer or ICE candidate (mesh). */
   handleSignal(signal: InboundSignal): void;
+  /** Handles a message from the server's SFU (sfu). */
+  handleSfuSignal(signal: SfuSignal): void;
   /** Changes what is sent to everyone, without renegotiation where possible. */
   setLocalTracks(tracks: LocalTracks): void;
   /** Shares the local screen with everyone as tracks of its own, or stops (`null`). */

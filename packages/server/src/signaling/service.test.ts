@@ -21,6 +21,7 @@ async function session(names: string[]): Promise<{ code: string; clients: TestCl
     const c = await live.ready();
     if (!code) code = await c.create();
     await c.joined(code, name);
+    await c.next('chat-history');
     clients.push(c);
   }
   // Drain the participant-joined notices so tests see only what they cause.

@@ -9,7 +9,10 @@ import {
   type ClientMessage,
   type ClientMessageOf,
   type IceServer,
+  type ServerMessage,
 } from '@lectern/protocol';
+import type { ChatService } from '../chat/chat-service.js';
+import type { Sfu, SfuClientMessage } from '../sfu/sfu.js';
 import { Participant } from '../rooms/participant.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { LeaveReason } from '../rooms/room.js';
@@ -19,6 +22,8 @@ import type { ResumeTokens } from './resume-token.js';
 /** Signaling settings. */
 export interface SignalingOptions {
   heartbeatTimeoutMs: number;
+  /** How sessions carry media: peer to peer, or through the SFU. */
+  topology: 'mesh' | 'sfu';
   iceServers: () => IceServer[];
 }
 
@@ -35,6 +40,8 @@ export class SignalingService implements ConnectionHandler {
     private readonly tokens: ResumeTokens,
     private readonly options: SignalingOptions,
     private readonly log: Logger,
+    private readonly chat: ChatService,
+    private readonly sfu: Sfu | null = null,
   ) {
     this.#sweep = setInterval(() => this.#expireSilent(), Math.max(250, Math.floor(options.heartbeatTimeoutMs / 4)));
     this.#sweep.unref();
@@ -66,6 +73,12 @@ export class SignalingService implements ConnectionHandler {
         return this.#mediaState(conn, message);
       case 'screen-share':
         return this.#screenShare(conn, message);
+      case 'chat-send':
+        return this.#chatSend(conn, message);
+      case 'sfu-publish':
+      case 'sfu-subscribe-answer':
+      case 'sfu-candidate':
+        return this.#sfuSignal(conn, message);
       case 'ping':
         conn.send({ type: 'pong', t: message.t });
         return;
@@ -151,10 +164,13 @@ export class SignalingService implements ConnectionHandler {
         code: room.code,
         self: participant.info(),
         participants: [...room.participants.values()].filter((p) => p !== participant).map((p) => p.info()),
-        topology: 'mesh',
+        topology: this.#sfuMode ? 'sfu' : 'mesh',
         maxParticipants: room.maxParticipants,
         resumeToken: this.tokens.issue(participant.id, room.code),
       });
+      conn.send({ type: 'chat-history', messages: this.chat.history(room, participant) });
+      // A (re)joining participant starts its SFU connections afresh, as it does in mesh.
+      if (this.#sfuMode) this.sfu!.join(room.code, participant.id);
       conn.log.info({ code: room.code, size: room.size, resumed: existing !== undefined }, 'joined session');
     } catch (err) {
       const e = this.#asLecternError(err, conn, 'join');
@@ -168,6 +184,7 @@ export class SignalingService implements ConnectionHandler {
     conn.room = null;
     conn.participant = null;
     if (participant.link === conn && room.remove(participant.id, reason)) {
+      this.sfu?.leave(room.code, participant.id);
       conn.log.info({ code: room.code, reason, size: room.size }, 'left session');
     }
     if (conn.state === 'joined') conn.transition('ready');
@@ -218,6 +235,37 @@ export class SignalingService implements ConnectionHandler {
     conn.log.info({ code: room.code, sharing: msg.screen !== null }, 'screen share');
   }
 
+  #chatSend(conn: Connection, msg: ClientMessageOf<'chat-send'>): void {
+    const { room, participant } = conn;
+    try {
+      if (!room || !participant) throw new LecternError(ErrorCodes.NOT_JOINED, 'join a session before chatting');
+      this.chat.send(room, participant, msg);
+    } catch (err) {
+      const e = this.#asLecternError(err, conn, 'chat-send');
+      conn.send({ type: 'chat-error', id: msg.id, code: e.code, message: e.message });
+    }
+  }
+
+  get #sfuMode(): boolean {
+    return this.options.topology === 'sfu' && this.sfu !== null;
+  }
+
+  #sfuSignal(conn: Connection, msg: SfuClientMessage): void {
+    const { room, participant } = conn;
+    try {
+      if (!room || !participant) throw new LecternError(ErrorCodes.NOT_JOINED, 'join a session first');
+      if (!this.#sfuMode) throw new LecternError(ErrorCodes.NOT_ALLOWED, 'this session does not use the SFU');
+      this.sfu!.handle(room.code, participant.id, msg);
+    } catch (err) {
+      this.#replyError(conn, err, msg.type);
+    }
+  }
+
+  /** Delivers an SFU message to a participant of a session. */
+  sendTo(code: string, participantId: string, message: ServerMessage): void {
+    this.rooms.get(code)?.get(participantId)?.link.send(message);
+  }
+
   #replyError(conn: Connection, err: unknown, ref: string): void {
     const e = this.#asLecternError(err, conn, ref);
     conn.sendError(e.code, e.message, ref);
@@ -244,6 +292,8 @@ export class SignalingService implements ConnectionHandler {
   /** Tells every client the server is going away and closes the sockets. */
   shutdown(): void {
     clearInterval(this.#sweep);
+    this.chat.close();
+    this.sfu?.close();
     for (const conn of this.connections) {
       conn.send({ type: 'bye', reason: 'shutdown' });
       conn.detached = true; // no participant-left storm while everyone goes

@@ -1,0 +1,191 @@
+import type { ClientMessage, IceCandidate, SfuSlot } from '@lectern/protocol';
+import { TypedEmitter } from '../emitter.js';
+import type { PeerConnectionFactory } from '../ports.js';
+import { summarizeInboundStats } from './stats.js';
+import type { InboundSignal, LocalTracks, RemoteMediaStats, SfuSignal, Topology, TopologyEvents, TopologyOptions } from './topology.js';
+
+/**
+ * Media through the server's SFU: one connection sends this participant's audio and video
+ * up, one receives. The receiving connection has fixed slots; the server says which
+ * participant each slot carries (`sfu-slots`), and this class turns that into one
+ * MediaStream per participant, so the Room and UI see the same events as in mesh.
+ */
+export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topology {
+  readonly kind = 'sfu' as const;
+  /** The SFU does not forward shared screens yet; `remoteScreen` never fires. */
+  readonly carriesScreens = false;
+  readonly #publish: RTCPeerConnection;
+  #subscribe: RTCPeerConnection | null = null;
+  #audio: RTCRtpTransceiver;
+  #video: RTCRtpTransceiver;
+  readonly #peers = new Set<string>();
+  #slots: SfuSlot[] = [];
+  readonly #streams = new Map<string, MediaStream>();
+  /** Candidates that arrived before their connection was ready. */
+  #early: IceCandidate[] = [];
+  #queue: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(
+    private readonly options: TopologyOptions,
+    private readonly factory: PeerConnectionFactory,
+    private readonly send: (message: ClientMessage) => void,
+    tracks: LocalTracks,
+  ) {
+    super();
+    this.#publish = this.#connection('publish');
+    this.#audio = this.#publish.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendonly' });
+    this.#video = this.#publish.addTransceiver(tracks.video ?? 'video', { direction: 'sendonly' });
+    this.#serially(async () => {
+      await this.#publish.setLocalDescription();
+      this.send({ type: 'sfu-publish', sdp: this.#publish.localDescription!.sdp });
+    });
+  }
+
+  addPeer(participantId: string): void {
+    this.#peers.add(participantId);
+    this.emit('connectionState', participantId, this.#subscribe?.connectionState ?? 'new');
+    this.#rebuildStreams();
+  }
+
+  removePeer(participantId: string): void {
+    this.#peers.delete(participantId);
+    this.#streams.delete(participantId);
+  }
+
+  handleSignal(_signal: InboundSignal): void {
+    // Peer-to-peer signals do not apply: all media goes through the server.
+  }
+
+  handleSfuSignal(signal: SfuSignal): void {
+    switch (signal.type) {
+      case 'sfu-publish-answer':
+        this.#serially(() => this.#publish.setRemoteDescription({ type: 'answer', sdp: signal.sdp }));
+        return;
+      case 'sfu-subscribe-offer':
+        this.#serially(async () => {
+          const pc = (this.#subscribe ??= this.#connection('subscribe'));
+          await pc.setRemoteDescription({ type: 'offer', sdp: signal.sdp });
+          for (const c of this.#early.splice(0)) await pc.addIceCandidate(c).catch(() => {});
+          await pc.setLocalDescription();
+          this.send({ type: 'sfu-subscribe-answer', sdp: pc.localDescription!.sdp });
+          this.#rebuildStreams();
+        });
+        return;
+      case 'sfu-candidate': {
+        const candidate = signal.candidate;
+        if (!candidate) return;
+        this.#serially(async () => {
+          const pc = signal.pc === 'publish' ? this.#publish : this.#subscribe;
+          if (!pc || !pc.remoteDescription) {
+            if (signal.pc === 'subscribe') this.#early.push(candidate);
+            return;
+          }
+          await pc.addIceCandidate(candidate).catch(() => {});
+        });
+        return;
+      }
+      case 'sfu-slots':
+        this.#slots = signal.slots;
+        this.#rebuildStreams();
+        return;
+    }
+  }
+
+  setLocalTracks(tracks: LocalTracks): void {
+    for (const [t, track] of [
+      [this.#audio, tracks.audio],
+      [this.#video, tracks.video],
+    ] as const) {
+      if (t.sender.track !== track) t.sender.replaceTrack(track).catch((err: unknown) => this.emit('error', 'sfu', asError(err)));
+    }
+  }
+
+  setLocalScreen(): void {
+    // Not carried yet (carriesScreens is false): the Room refuses to start a share.
+  }
+
+  audioLevel(participantId: string): number {
+    const receiver = this.#receiverFor(participantId, 'audio');
+    if (!receiver || typeof receiver.getSynchronizationSources !== 'function') return 0;
+    const recent = receiver
+      .getSynchronizationSources()
+      .find((s) => Math.min(Math.abs(performance.now() - s.timestamp), Math.abs(Date.now() - s.timestamp)) < 1000);
+    return recent?.audioLevel ?? 0;
+  }
+
+  async stats(participantId: string): Promise<RemoteMediaStats | null> {
+    const pc = this.#subscribe;
+    if (!pc || !this.#peers.has(participantId)) return null;
+    const mids = new Set(this.#slots.filter((s) => s.participantId === participantId).map((s) => s.mid));
+    const report = await pc.getStats();
+    // Keep the shared transport stats, and only this participant's inbound streams.
+    const mine = new Map<string, Record<string, unknown>>();
+    report.forEach((s: Record<string, unknown>) => {
+      if (s.type !== 'inbound-rtp' || mids.has(s.mid as string)) mine.set(s.id as string, s);
+    });
+    return summarizeInboundStats(mine as unknown as RTCStatsReport, pc.connectionState);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const pc of [this.#publish, this.#subscribe]) {
+      if (!pc) continue;
+      pc.onicecandidate = null;
+      pc.onconnectionstatechange = null;
+      pc.close();
+    }
+    this.#streams.clear();
+    this.removeAllListeners();
+  }
+
+  #connection(which: 'publish' | 'subscribe'): RTCPeerConnection {
+    const pc = this.factory({ iceServers: this.options.iceServers, iceTransportPolicy: this.options.iceTransportPolicy, bundlePolicy: 'max-bundle' });
+    pc.onicecandidate = ({ candidate }) => {
+      this.send({ type: 'sfu-candidate', pc: which, candidate: candidate ? (candidate.toJSON() as IceCandidate) : null });
+    };
+    if (which === 'subscribe') {
+      pc.ontrack = () => this.#rebuildStreams();
+      pc.onconnectionstatechange = () => {
+        for (const id of this.#peers) this.emit('connectionState', id, pc.connectionState);
+        if (pc.connectionState === 'failed') pc.restartIce();
+      };
+    }
+    return pc;
+  }
+
+  #receiverFor(participantId: string, kind: 'audio' | 'video'): RTCRtpReceiver | null {
+    const slot = this.#slots.find((s) => s.participantId === participantId && s.kind === kind);
+    if (!slot || !this.#subscribe) return null;
+    return this.#subscribe.getTransceivers().find((t) => t.mid === slot.mid)?.receiver ?? null;
+  }
+
+  /** Gives each participant a stream of the slot tracks that carry them; emits what changed. */
+  #rebuildStreams(): void {
+    if (this.#closed) return;
+    for (const id of this.#peers) {
+      const tracks = (['audio', 'video'] as const)
+        .map((kind) => this.#receiverFor(id, kind)?.track)
+        .filter((t): t is MediaStreamTrack => !!t);
+      const current = this.#streams.get(id);
+      const same = current && current.getTracks().length === tracks.length && tracks.every((t) => current.getTracks().includes(t));
+      if (same) continue;
+      const stream = new MediaStream(tracks);
+      this.#streams.set(id, stream);
+      this.emit('remoteStream', id, stream);
+    }
+  }
+
+  /** Runs SDP work one step at a time, in arrival order. */
+  #serially(step: () => Promise<unknown>): void {
+    this.#queue = this.#queue.then(step).then(
+      () => undefined,
+      (err: unknown) => this.emit('error', 'sfu', asError(err)),
+    );
+  }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,245 @@
+import ndc from 'node-datachannel';
+import type { IceCandidate, ServerMessage } from '@lectern/protocol';
+import { audioLevel as levelOf, isRtcp, parseRtp, readFeedback, type Feedback, type RtpHeader } from './rtp.js';
+import { filterPublishOffer, mediaSections } from './sdp.js';
+import { OutboundSlot, type SlotCodec } from './slot.js';
+
+/** How the SFU's peer connections reach the network. */
+export interface SfuNetwork {
+  /** The one UDP port every peer connection shares (ICE UDP mux). */
+  port: number;
+  /** Address to bind and announce; undefined binds every interface. */
+  bindAddress?: string;
+}
+
+/** What a peer reports up to its room. */
+export interface SfuPeerHost {
+  send(message: ServerMessage): void;
+  media(peer: SfuPeer, kind: 'audio' | 'video', packet: Buffer, header: RtpHeader): void;
+  feedback(peer: SfuPeer, slot: SubscriberSlot, feedback: Feedback): void;
+  failed(peer: SfuPeer, reason: string): void;
+}
+
+/** One outgoing slot and the libdatachannel track that carries it. */
+export interface SubscriberSlot {
+  mid: string;
+  slot: OutboundSlot;
+  track: ndc.Track;
+  /** Participant whose media the slot carries now, or null. */
+  participantId: string | null;
+}
+
+const VIDEO_PT = 96;
+const AUDIO_PT = 111;
+/** Publishers are asked to send up to this much video. */
+const PUBLISH_BITRATE = 2_500_000;
+const KEYFRAME_INTERVAL_MS = 300;
+/** A publisher silent this long is taken out of every receiver's slots. */
+const SILENT_AFTER_MS = 2500;
+
+let nextSsrc = 0x1000_0000 + Math.floor(Math.random() * 0x1000_0000);
+
+/**
+ * One participant's media at the SFU: a publish connection (the browser offers its audio and
+ * video; the SFU only receives) and a subscribe connection (the SFU offers fixed audio and video
+ * slots; which participant a slot carries changes without renegotiation).
+ */
+export class SfuPeer {
+  #publish: ndc.PeerConnection | null = null;
+  readonly #subscribe: ndc.PeerConnection;
+  #audioIn: ndc.Track | null = null;
+  #videoIn: ndc.Track | null = null;
+  #audioLevelId: number | null = null;
+  /** Publisher payload type → codec, from its (filtered) offer. */
+  #payloadTypes = new Map<number, SlotCodec>();
+  /** SSRC of the publisher's main audio and video streams, learned from packets. */
+  audioSsrc: number | null = null;
+  videoSsrc: number | null = null;
+  readonly videoSlots: SubscriberSlot[] = [];
+  readonly audioSlots: SubscriberSlot[] = [];
+  #lastKeyframeRequest = 0;
+  #closed = false;
+  /** Smoothed audio level 0..1 and when it was last loud, for speaker selection. */
+  audioLevel = 0;
+  lastSpokeAt = 0;
+  #lastAudioAt = -Infinity;
+  #lastVideoAt = -Infinity;
+
+  constructor(
+    readonly participantId: string,
+    private readonly network: SfuNetwork,
+    slots: { video: number; audio: number },
+    private readonly host: SfuPeerHost,
+  ) {
+    this.#subscribe = this.#newConnection('subscribe');
+    for (let i = 0; i < slots.audio; i++) this.audioSlots.push(this.#addSlot('audio', i));
+    for (let i = 0; i < slots.video; i++) this.videoSlots.push(this.#addSlot('video', i));
+    this.#subscribe.onLocalDescription((sdp, type) => {
+      if (type === 'offer') this.host.send({ type: 'sfu-subscribe-offer', sdp });
+    });
+    this.#subscribe.setLocalDescription('offer');
+  }
+
+  /** True while video packets arrive (a camera that is off, or a dead publisher, sends none). */
+  get sendingVideo(): boolean {
+    return performance.now() - this.#lastVideoAt < SILENT_AFTER_MS;
+  }
+
+  /** True while audio packets arrive. */
+  get sendingAudio(): boolean {
+    return performance.now() - this.#lastAudioAt < SILENT_AFTER_MS;
+  }
+
+  /** Payload types of this publisher's streams. */
+  get payloadTypes(): ReadonlyMap<number, SlotCodec> {
+    return this.#payloadTypes;
+  }
+
+  /** The browser's offer to publish; answered with `sfu-publish-answer`. Throws on an unusable offer. */
+  publish(sdp: string): void {
+    const filtered = filterPublishOffer(sdp);
+    const sections = mediaSections(filtered);
+    this.#audioLevelId = sections.find((s) => s.kind === 'audio')?.audioLevelId ?? null;
+    this.#payloadTypes = payloadCodecs(filtered);
+    if (!this.#publish) {
+      const pc = this.#newConnection('publish');
+      pc.onLocalDescription((answer, type) => {
+        if (type === 'answer') this.host.send({ type: 'sfu-publish-answer', sdp: answer });
+      });
+      pc.onTrack((track) => this.#onPublishedTrack(track));
+      this.#publish = pc;
+    }
+    this.#publish.setRemoteDescription(filtered, 'offer');
+  }
+
+  /** The browser's answer to the subscribe offer. */
+  subscribeAnswer(sdp: string): void {
+    this.#subscribe.setRemoteDescription(sdp, 'answer');
+  }
+
+  /** A trickled candidate from the browser. */
+  candidate(pc: 'publish' | 'subscribe', candidate: IceCandidate | null): void {
+    const target = pc === 'publish' ? this.#publish : this.#subscribe;
+    if (!target || !candidate || !candidate.candidate) return;
+    target.addRemoteCandidate(candidate.candidate, candidate.sdpMid ?? '0');
+  }
+
+  /** Asks the publisher for a keyframe, at most every 300 ms. */
+  requestKeyframe(): void {
+    const now = performance.now();
+    if (!this.#videoIn || now - this.#lastKeyframeRequest < KEYFRAME_INTERVAL_MS) return;
+    this.#lastKeyframeRequest = now;
+    try {
+      this.#videoIn.requestKeyframe();
+    } catch {
+      // The track closed under us; the peer is going away.
+    }
+  }
+
+  /** Sends a rewritten packet on a slot. */
+  sendOn(slot: SubscriberSlot, packet: Buffer): void {
+    try {
+      if (slot.track.isOpen()) slot.track.sendMessageBinary(packet);
+    } catch {
+      // Closed between the check and the send.
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const pc of [this.#publish, this.#subscribe]) {
+      try {
+        pc?.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  #newConnection(which: 'publish' | 'subscribe'): ndc.PeerConnection {
+    const pc = new ndc.PeerConnection(`${this.participantId}/${which}`, {
+      iceServers: [],
+      enableIceUdpMux: true,
+      portRangeBegin: this.network.port,
+      portRangeEnd: this.network.port,
+      ...(this.network.bindAddress ? { bindAddress: this.network.bindAddress } : {}),
+    });
+    pc.onLocalCandidate((candidate, mid) => {
+      this.host.send({ type: 'sfu-candidate', pc: which, candidate: { candidate: candidate.replace(/^a=/, ''), sdpMid: mid } });
+    });
+    pc.onStateChange((state) => {
+      if (state === 'failed' && !this.#closed) this.host.failed(this, `${which} connection failed`);
+    });
+    return pc;
+  }
+
+  #addSlot(kind: 'audio' | 'video', index: number): SubscriberSlot {
+    const mid = `${kind[0]}${index}`;
+    const ssrc = nextSsrc++ >>> 0;
+    const media = kind === 'audio' ? new ndc.Audio(mid, 'SendOnly') : new ndc.Video(mid, 'SendOnly');
+    if (kind === 'audio') (media as ndc.Audio).addOpusCodec(AUDIO_PT);
+    else (media as ndc.Video).addVP8Codec(VIDEO_PT);
+    media.addSSRC(ssrc, `lectern-${mid}`, `lectern-${mid}`, `lectern-${mid}`);
+    const track = this.#subscribe.addTrack(media);
+    // Answer NACKs from a cache of recently sent packets.
+    track.setMediaHandler(new ndc.RtcpNackResponder(512));
+    const slot: SubscriberSlot = {
+      mid,
+      slot: new OutboundSlot(ssrc, kind === 'audio' ? AUDIO_PT : VIDEO_PT, kind, kind === 'audio' ? 48_000 : 90_000),
+      track,
+      participantId: null,
+    };
+    track.onMessage((msg) => {
+      if (!isRtcp(msg)) return;
+      for (const fb of readFeedback(msg)) this.host.feedback(this, slot, fb);
+    });
+    return slot;
+  }
+
+  #onPublishedTrack(track: ndc.Track): void {
+    const kind = track.type() === 'audio' ? 'audio' : 'video';
+    if (kind === 'audio') this.#audioIn = track;
+    else this.#videoIn = track;
+    // Receiver reports and REMB back to the browser, so its bandwidth estimate can grow.
+    track.setMediaHandler(new ndc.RtcpReceivingSession());
+    track.onOpen(() => {
+      if (kind === 'video') track.requestBitrate(PUBLISH_BITRATE);
+    });
+    track.onMessage((packet) => {
+      if (isRtcp(packet)) return;
+      const header = parseRtp(packet);
+      if (!header || !this.#payloadTypes.has(header.payloadType)) return;
+      if (kind === 'audio') {
+        this.audioSsrc = header.ssrc;
+        this.#lastAudioAt = performance.now();
+        this.#noteLevel(packet, header);
+      } else {
+        this.videoSsrc = header.ssrc;
+        this.#lastVideoAt = performance.now();
+      }
+      this.host.media(this, kind, packet, header);
+    });
+  }
+
+  #noteLevel(packet: Buffer, header: RtpHeader): void {
+    if (this.#audioLevelId === null) return;
+    const ext = levelOf(packet, header, this.#audioLevelId);
+    if (ext === null) return;
+    this.audioLevel = this.audioLevel * 0.9 + ext * 0.1;
+    // Above about -38 dBov counts as speech rather than room noise.
+    if (ext > 0.7) this.lastSpokeAt = performance.now();
+  }
+}
+
+/** Payload type → codec for the audio and video sections of an SDP. */
+export function payloadCodecs(sdp: string): Map<number, SlotCodec> {
+  const map = new Map<number, SlotCodec>();
+  for (const m of sdp.matchAll(/^a=rtpmap:(\d+) ([^/\s]+)/gm)) {
+    const name = m[2]!.toUpperCase();
+    if (name === 'OPUS') map.set(Number(m[1]), 'opus');
+    else if (name === 'VP8') map.set(Number(m[1]), 'VP8');
+    else if (name === 'H264') map.set(Number(m[1]), 'H264');
+  }
+  return map;
+}

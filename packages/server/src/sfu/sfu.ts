@@ -1,0 +1,87 @@
+import type { Logger } from 'pino';
+import ndc from 'node-datachannel';
+import { ErrorCodes, LecternError, type ClientMessageOf, type ServerMessage } from '@lectern/protocol';
+import { SfuRoom, type SfuOptions } from './sfu-room.js';
+
+/** A message from a client for its SFU connections. */
+export type SfuClientMessage = ClientMessageOf<'sfu-publish' | 'sfu-subscribe-answer' | 'sfu-candidate'>;
+
+/**
+ * The media plane: one {@link SfuRoom} per session in SFU mode. Signaling hands it joins,
+ * leaves and the clients' SFU messages; it answers through `sendTo`.
+ */
+export class Sfu {
+  readonly #rooms = new Map<string, SfuRoom>();
+  #closed = false;
+
+  constructor(
+    private readonly options: SfuOptions,
+    private readonly sendTo: (code: string, participantId: string, message: ServerMessage) => void,
+    private readonly log: Logger,
+  ) {
+    ndc.initLogger('Error', (level, message) => this.log.debug({ level }, `libdatachannel: ${message}`));
+  }
+
+  /** Number of sessions with media at the SFU. */
+  get size(): number {
+    return this.#rooms.size;
+  }
+
+  /** A participant joined (or re-joined) an SFU session: set up its connections. */
+  join(code: string, participantId: string): void {
+    if (this.#closed) throw new LecternError(ErrorCodes.SERVER_BUSY, 'the server is shutting down');
+    let room = this.#rooms.get(code);
+    if (!room) {
+      room = new SfuRoom(code, this.options, (id, m) => this.sendTo(code, id, m), this.log.child({ code }));
+      this.#rooms.set(code, room);
+    }
+    room.add(participantId);
+  }
+
+  /** A participant left: its media stops for everyone at once. */
+  leave(code: string, participantId: string): void {
+    const room = this.#rooms.get(code);
+    if (!room) return;
+    room.remove(participantId);
+    if (room.size === 0) {
+      room.close();
+      this.#rooms.delete(code);
+    }
+  }
+
+  /** Handles a client's SFU message. Throws LecternError on misuse. */
+  handle(code: string, participantId: string, msg: SfuClientMessage): void {
+    const peer = this.#rooms.get(code)?.peer(participantId);
+    if (!peer) throw new LecternError(ErrorCodes.NOT_ALLOWED, 'this session does not use the SFU');
+    switch (msg.type) {
+      case 'sfu-publish':
+        try {
+          peer.publish(msg.sdp);
+        } catch (err) {
+          throw new LecternError(ErrorCodes.BAD_MESSAGE, `the offer cannot be used: ${(err as Error).message}`);
+        }
+        return;
+      case 'sfu-subscribe-answer':
+        try {
+          peer.subscribeAnswer(msg.sdp);
+        } catch (err) {
+          throw new LecternError(ErrorCodes.BAD_MESSAGE, `the answer cannot be used: ${(err as Error).message}`);
+        }
+        return;
+      case 'sfu-candidate':
+        try {
+          peer.candidate(msg.pc, msg.candidate);
+        } catch {
+          // A candidate the ICE agent cannot parse is ignored, as browsers do.
+        }
+        return;
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const room of this.#rooms.values()) room.close();
+    this.#rooms.clear();
+  }
+}

@@ -1,0 +1,63 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseRtp } from './rtp.js';
+import { rtp } from './rtp.test-helpers.js';
+import { OutboundSlot, type SlotCodec } from './slot.js';
+
+const VP8 = new Map<number, SlotCodec>([[100, 'VP8']]);
+const key = [0x10, 0x00]; // VP8 partition start, P=0
+const delta = [0x10, 0x01];
+
+describe('OutboundSlot', () => {
+  test('forwards only its source, rewritten to the slot’s ssrc and payload type, from a keyframe on', () => {
+    let now = 0;
+    const slot = new OutboundSlot(0x5107, 96, 'video', 90_000, () => now);
+    slot.setSource(0xa, VP8);
+    assert.equal(slot.forward(rtp({ ssrc: 0xa, pt: 100, seq: 10, payload: delta })), null, 'waits for a keyframe');
+    assert.equal(slot.forward(rtp({ ssrc: 0xb, pt: 100, seq: 11, payload: key })), null, 'other source');
+    assert.equal(slot.forward(rtp({ ssrc: 0xa, pt: 101, seq: 11, payload: key })), null, 'RTX/other payload type');
+    const out = slot.forward(rtp({ ssrc: 0xa, pt: 100, seq: 11, ts: 5000, payload: key }))!;
+    const h = parseRtp(out)!;
+    assert.deepEqual([h.ssrc, h.payloadType, h.sequence, h.timestamp], [0x5107, 96, 11, 5000]);
+    now += 33;
+    assert.ok(slot.forward(rtp({ ssrc: 0xa, pt: 100, seq: 12, ts: 8000, payload: delta })), 'then every packet');
+  });
+
+  test('a switch keeps sequence numbers and timestamps continuous', () => {
+    let now = 1000;
+    const slot = new OutboundSlot(1, 96, 'video', 90_000, () => now);
+    slot.setSource(0xa, VP8);
+    slot.forward(rtp({ ssrc: 0xa, pt: 100, seq: 65534, ts: 0xfffffff0, payload: key }));
+    slot.forward(rtp({ ssrc: 0xa, pt: 100, seq: 65535, ts: 0xfffffff0, payload: delta }));
+    now += 100;
+    slot.setSource(0xb, VP8);
+    assert.equal(slot.forward(rtp({ ssrc: 0xb, pt: 100, seq: 7, ts: 123, payload: delta })), null);
+    const out = parseRtp(slot.forward(rtp({ ssrc: 0xb, pt: 100, seq: 8, ts: 456, payload: key }))!)!;
+    assert.equal(out.sequence, 0, 'wraps after 65535');
+    // 100 ms later at 90 kHz = 9000 ticks after the last timestamp (mod 2^32).
+    assert.equal(out.timestamp, (0xfffffff0 + 9000) >>> 0);
+    const next = parseRtp(slot.forward(rtp({ ssrc: 0xb, pt: 100, seq: 9, ts: 456 + 3000, payload: delta }))!)!;
+    assert.deepEqual([next.sequence, next.timestamp], [1, (0xfffffff0 + 12000) >>> 0]);
+  });
+
+  test('audio switches at once; a slot with no source forwards nothing', () => {
+    const slot = new OutboundSlot(2, 111, 'audio', 48_000, () => 0);
+    const opus = new Map<number, SlotCodec>([[111, 'opus']]);
+    assert.equal(slot.forward(rtp({ ssrc: 0xa, pt: 111 })), null);
+    slot.setSource(0xa, opus);
+    assert.ok(slot.forward(rtp({ ssrc: 0xa, pt: 111, seq: 3 })));
+    slot.setSource(0xc, opus);
+    assert.equal(parseRtp(slot.forward(rtp({ ssrc: 0xc, pt: 111, seq: 900 }))!)!.sequence, 4);
+    slot.setSource(null);
+    assert.equal(slot.forward(rtp({ ssrc: 0xc, pt: 111, seq: 901 })), null);
+  });
+
+  test('the input packet is not modified (it may go to other receivers too)', () => {
+    const slot = new OutboundSlot(3, 96, 'video', 90_000, () => 0);
+    slot.setSource(0xa, VP8);
+    const input = rtp({ ssrc: 0xa, pt: 100, seq: 5, payload: key });
+    const copy = Buffer.from(input);
+    slot.forward(input);
+    assert.deepEqual(input, copy);
+  });
+});

@@ -1,0 +1,101 @@
+import { isH264KeyframeStart, isVp8KeyframeStart, parseRtp, rewriteRtp, type RtpHeader } from './rtp.js';
+
+/** Codec of a forwarded stream, as far as keyframe detection cares. */
+export type SlotCodec = 'opus' | 'VP8' | 'H264';
+
+/**
+ * One outgoing stream to one subscriber: a fixed SSRC and payload type that carry whichever
+ * source the SFU assigns. Sequence numbers and timestamps are rewritten so the receiver sees
+ * one continuous stream across source changes; a video slot switches only on a keyframe.
+ */
+export class OutboundSlot {
+  /** SSRC of the source now forwarded, or null. */
+  #source: number | null = null;
+  #sourcePayloadTypes = new Map<number, SlotCodec>();
+  #waitingForKeyframe = false;
+  #seqOffset = 0;
+  #tsOffset = 0;
+  #lastSeq = -1;
+  #lastTs = 0;
+  #lastSentAt = 0;
+  #started = false;
+  /** Packets forwarded, for stats and tests. */
+  packets = 0;
+
+  constructor(
+    readonly ssrc: number,
+    readonly payloadType: number,
+    readonly kind: 'audio' | 'video',
+    private readonly clockRate: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  get source(): number | null {
+    return this.#source;
+  }
+
+  /** True while a video slot waits for the new source's keyframe. */
+  get waitingForKeyframe(): boolean {
+    return this.#waitingForKeyframe;
+  }
+
+  /**
+   * Points the slot at another source (or none). `payloadTypes` maps the source's payload
+   * types to codecs; packets with other types (RTX, FEC) are not forwarded.
+   */
+  setSource(ssrc: number | null, payloadTypes: ReadonlyMap<number, SlotCodec> = new Map()): void {
+    if (ssrc === this.#source) return;
+    this.#source = ssrc;
+    this.#sourcePayloadTypes = new Map(payloadTypes);
+    this.#waitingForKeyframe = this.kind === 'video' && ssrc !== null;
+    this.#started = false;
+  }
+
+  /**
+   * Rewrites a source packet for this slot, or returns null when it is not forwarded (other
+   * source, unknown payload type, or a video slot still waiting for a keyframe). The packet is
+   * copied; the caller's buffer is untouched.
+   */
+  forward(packet: Uint8Array, header: RtpHeader | null = parseRtp(packet)): Buffer | null {
+    if (!header || header.ssrc !== this.#source) return null;
+    const codec = this.#sourcePayloadTypes.get(header.payloadType);
+    if (!codec) return null;
+    if (!this.#started) {
+      if (this.#waitingForKeyframe) {
+        const payload = packet.subarray(header.payloadOffset, packet.length - header.padding);
+        const key = codec === 'VP8' ? isVp8KeyframeStart(payload) : codec === 'H264' ? isH264KeyframeStart(payload) : true;
+        if (!key) return null;
+        this.#waitingForKeyframe = false;
+      }
+      this.#join(header);
+    }
+    const sequence = (header.sequence + this.#seqOffset) & 0xffff;
+    const timestamp = (header.timestamp + this.#tsOffset) >>> 0;
+    const out = Buffer.from(packet);
+    rewriteRtp(out, { ssrc: this.ssrc, payloadType: this.payloadType, sequence, timestamp });
+    // Track the newest packet only; late (reordered) ones keep their place.
+    if (this.#lastSeq < 0 || ((sequence - this.#lastSeq) & 0xffff) < 0x8000) {
+      this.#lastSeq = sequence;
+      this.#lastTs = timestamp;
+      this.#lastSentAt = this.now();
+    }
+    this.packets++;
+    return out;
+  }
+
+  /** Continues the outgoing numbering from where the previous source left off. */
+  #join(h: RtpHeader): void {
+    this.#started = true;
+    if (this.#lastSeq < 0) {
+      // First source ever: forward its numbers as they are.
+      this.#seqOffset = 0;
+      this.#tsOffset = 0;
+      return;
+    }
+    this.#seqOffset = (this.#lastSeq + 1 - h.sequence) & 0xffff;
+    // Advance the clock by the wall time since the last packet (at least one tick), so the
+    // receiver's jitter buffer sees time move forward, not jump.
+    const elapsed = Math.max(1, Math.round(((this.now() - this.#lastSentAt) * this.clockRate) / 1000));
+    this.#tsOffset = (this.#lastTs + elapsed - h.timestamp) >>> 0;
+  }
+}
