@@ -122,14 +122,25 @@ async function expectRising(page: Page, from: string[], pick: (m: PeerMedia) => 
     },
     { timeoutMs, what },
   );
+  // The baseline per name. A counter that went down means the connection was rebuilt (a
+  // reconnect): its new counters are the baseline then, and they must rise from there.
+  const base = new Map(from.map((n) => [n, pick(first.find((m) => m.name === n)!)]));
   await waitFor(
     async () => {
       const media = await remoteMedia(page);
-      return from.every((n) => {
-        const a = pick(first.find((m) => m.name === n)!);
-        const b = media.find((m) => m.name === n);
-        return b && pick(b).every((v, i) => v > a[i]!);
-      });
+      return from
+        .map((n) => {
+          const a = base.get(n)!;
+          const found = media.find((m) => m.name === n);
+          if (!found) return false;
+          const b = pick(found);
+          if (b.some((v, i) => v < a[i]!)) {
+            base.set(n, b);
+            return false;
+          }
+          return b.every((v, i) => v > a[i]!);
+        })
+        .every(Boolean);
     },
     { timeoutMs, what: `${what} to keep rising` },
   );
