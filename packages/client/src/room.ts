@@ -15,6 +15,7 @@ import { systemClock, type AudioLevelMeter, type AudioLevelMeterFactory, type Cl
 import { SignalClient } from './signal-client.js';
 import { StateMachine } from './state.js';
 import { MeshTopology } from './topology/mesh.js';
+import { TopologyMigration } from './topology/migration.js';
 import { SfuTopology } from './topology/sfu.js';
 import type { LocalTracks, RemoteMediaStats, Topology } from './topology/topology.js';
 
@@ -88,6 +89,10 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #detectors = new Map<string, SpeakingDetector>();
   readonly #graceTimers = new Map<string, unknown>();
   #topology: Topology | null = null;
+  /** A topology being brought up during a move between mesh and SFU, and its watcher. */
+  #migration: TopologyMigration | null = null;
+  /** Streams the incoming topology has delivered, applied when it takes over. */
+  #nextStreams = new Map<string, MediaStream>();
   #media: LocalMediaSource | null = null;
   #mediaOff: Array<() => void> = [];
   #meter: AudioLevelMeter | null = null;
@@ -126,6 +131,11 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   get state(): RoomState {
     return this.#sm.state;
+  }
+
+  /** How media flows now: `mesh` (peer to peer) or `sfu` (through the server); null when not in a session. */
+  get topology(): 'mesh' | 'sfu' | null {
+    return this.#topology?.kind ?? null;
   }
 
   /** Everyone else in the session. */
@@ -228,6 +238,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.localParticipant = { ...this.localParticipant!, id: joined.self.id };
     if (!this.#topology || rejoin) {
       // After a reconnect every peer rebuilds its links to us, so we start afresh too.
+      this.#cancelMigration();
       this.#topology?.close();
       this.#topology = this.#createTopology(joined.self.id, joined.topology);
     }
@@ -260,6 +271,10 @@ export class Room extends TypedEmitter<RoomEvents> {
         : new MeshTopology(selfId, options, this.options.peerConnectionFactory, send);
     if (this.#media) topology.setLocalTracks(this.#media.tracks);
     topology.on('remoteStream', (id, stream) => {
+      if (topology !== this.#topology) {
+        this.#nextStreams.set(id, stream);
+        return;
+      }
       const p = this.#participants.get(id);
       if (!p) return;
       p.stream = stream;
@@ -267,7 +282,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     });
     topology.on('connectionState', (id, state) => {
       const p = this.#participants.get(id);
-      if (!p) return;
+      if (!p || topology !== this.#topology) return;
       const map: Record<RTCPeerConnectionState, RemoteParticipant['connection']> = {
         new: 'connecting',
         connecting: 'connecting',
@@ -282,10 +297,62 @@ export class Room extends TypedEmitter<RoomEvents> {
     return topology;
   }
 
+  /**
+   * The session moved between mesh and SFU: bring the new media path up beside the old one,
+   * and switch over once it carries everyone's media (or after a timeout), so video never
+   * stops during the move.
+   */
+  #migrate(kind: 'mesh' | 'sfu'): void {
+    const selfId = this.localParticipant?.id;
+    if (!selfId || !this.#topology || this.#sm.state !== 'joined') return;
+    if (this.#migration?.next.kind === kind) return;
+    this.#cancelMigration();
+    if (this.#topology.kind === kind) return;
+    const next = this.#createTopology(selfId, kind);
+    // Both sides of each pair hear of the move at once; the smaller id makes the mesh offer.
+    for (const p of this.#participants.values()) next.addPeer(p.id, selfId < p.id);
+    this.#migration = new TopologyMigration(
+      next,
+      () => [...this.#participants.values()].map((p) => ({ id: p.id, sendsVideo: !p.cameraOff })),
+      this.#clock,
+      () => this.#completeMigration(),
+    );
+  }
+
+  #completeMigration(): void {
+    const migration = this.#migration;
+    if (!migration) return;
+    this.#migration = null;
+    const old = this.#topology;
+    this.#topology = migration.next;
+    for (const [id, stream] of this.#nextStreams) {
+      const p = this.#participants.get(id);
+      if (!p) continue;
+      p.stream = stream;
+      this.emit('participantUpdated', p);
+    }
+    this.#nextStreams.clear();
+    old?.close();
+  }
+
+  #cancelMigration(): void {
+    this.#migration?.cancel();
+    this.#migration?.next.close();
+    this.#migration = null;
+    this.#nextStreams.clear();
+  }
+
+  /** Every topology in use: the current one, and the one being moved to. */
+  #topologies(): Topology[] {
+    return [this.#topology, this.#migration?.next].filter((t): t is Topology => !!t);
+  }
+
   #attachMedia(media: LocalMediaSource): void {
     this.#topology?.setLocalTracks(media.tracks);
     this.#mediaOff.push(
-      media.on('tracksChanged', (tracks) => this.#topology?.setLocalTracks(tracks)),
+      media.on('tracksChanged', (tracks) => {
+        for (const t of this.#topologies()) t.setLocalTracks(tracks);
+      }),
       media.on('stateChanged', ({ muted, cameraOff }) => {
         this.#signal.send({ type: 'media-state', muted, cameraOff });
         if (this.localParticipant) {
@@ -329,7 +396,9 @@ export class Room extends TypedEmitter<RoomEvents> {
         this.#setConnection(p, 'connecting');
         // We were here first, so we offer: participant-joined reaches us before the
         // newcomer even gets its `joined`, which starts media sooner.
-        this.#topology?.addPeer(p.id, true);
+        // While moving, only the new path connects to newcomers (they are on it already).
+        if (this.#migration) this.#migration.next.addPeer(p.id, true);
+        else this.#topology?.addPeer(p.id, true);
         if (known) this.emit('participantUpdated', p);
         return;
       }
@@ -339,13 +408,16 @@ export class Room extends TypedEmitter<RoomEvents> {
       case 'offer':
       case 'answer':
       case 'ice-candidate':
-        if (this.#participants.has(m.from)) this.#topology?.handleSignal(m);
+        if (this.#participants.has(m.from)) this.#topologies().find((t) => t.kind === 'mesh')?.handleSignal(m);
         return;
       case 'sfu-publish-answer':
       case 'sfu-subscribe-offer':
       case 'sfu-candidate':
       case 'sfu-slots':
-        this.#topology?.handleSfuSignal(m);
+        this.#topologies().find((t) => t.kind === 'sfu')?.handleSfuSignal(m);
+        return;
+      case 'topology':
+        this.#migrate(m.topology);
         return;
       case 'media-state': {
         const p = this.#participants.get(m.from);
@@ -384,7 +456,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   #drop(id: string, reason: 'left' | 'disconnected' | 'timeout'): void {
     const p = this.#participants.get(id);
     this.#clearGrace(id);
-    this.#topology?.removePeer(id);
+    for (const t of this.#topologies()) t.removePeer(id);
+    this.#nextStreams.delete(id);
     if (!p) return;
     this.#participants.delete(id);
     this.#detectors.delete(id);
@@ -453,6 +526,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#meter?.close();
     this.#meter = null;
     this.#meterTrack = null;
+    this.#cancelMigration();
     this.#topology?.close();
     this.#topology = null;
     this.#participants.clear();

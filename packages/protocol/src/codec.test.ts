@@ -43,6 +43,7 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { type: 'media-state', from: 'p1', muted: true, cameraOff: true },
   { type: 'chat', message: { seq: 1, id: 'abcdefgh12', from: 'p1', fromName: 'Ada', to: null, toName: null, text: 'hi', at: 1 } },
   { type: 'chat-history', messages: [] },
+  { type: 'topology', topology: 'sfu' },
   { type: 'sfu-publish-answer', sdp: 'v=0' },
   { type: 'sfu-subscribe-offer', sdp: 'v=0' },
   { type: 'sfu-candidate', pc: 'subscribe', candidate: null },

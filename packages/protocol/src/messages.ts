@@ -190,6 +190,11 @@ export const ChatErrorSchema = z.object({
   code: z.enum(ERROR_CODES),
   message: z.string(),
 });
+/**
+ * The session moved to another topology (it grew past the SFU threshold, or shrank to two).
+ * Set up the new media path and drop the old one once the new one carries media.
+ */
+export const TopologySchema = z.object({ type: z.literal('topology'), topology: z.enum(['mesh', 'sfu']) });
 /** SFU mode: the server's answer to `sfu-publish`. */
 export const SfuPublishAnswerSchema = z.object({ type: z.literal('sfu-publish-answer'), sdp: Sdp });
 /** SFU mode: the server offers the receiving connection, with fixed audio and video slots. */
@@ -229,6 +234,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   ChatSchema,
   ChatHistorySchema,
   ChatErrorSchema,
+  TopologySchema,
   SfuPublishAnswerSchema,
   SfuSubscribeOfferSchema,
   SfuCandidateSchema,

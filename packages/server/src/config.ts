@@ -22,8 +22,10 @@ export interface LecternConfig {
   chatHistoryMax: number;
   /** Chat messages older than this many hours are deleted. */
   chatHistoryHours: number;
-  /** How sessions carry media: `mesh` (peer to peer) or `sfu` (through the server). */
-  topology: 'mesh' | 'sfu';
+  /** How sessions carry media: `mesh` (peer to peer), `sfu` (through the server) or `auto`. */
+  topology: 'mesh' | 'sfu' | 'auto';
+  /** `auto`: sessions larger than this move to the SFU. */
+  sfuThreshold: number;
   /** UDP port the SFU's media uses for every participant (ICE UDP mux); 0 picks a free one. */
   sfuPort: number;
   /** SFU: most video streams one participant receives at once. */
@@ -62,7 +64,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'database', flag: 'database', kind: 'string', help: 'SQLite file for chat history (:memory: keeps nothing)' },
   { key: 'chatHistoryMax', flag: 'chat-history-max', kind: 'int', min: 1, max: 100000, help: 'most chat messages a session keeps for late joiners' },
   { key: 'chatHistoryHours', flag: 'chat-history-hours', kind: 'int', min: 1, max: 8760, help: 'delete chat messages older than this many hours' },
-  { key: 'topology', flag: 'topology', kind: 'choice', choices: ['mesh', 'sfu'], help: 'media path: mesh (peer to peer) or sfu (through this server)' },
+  { key: 'topology', flag: 'topology', kind: 'choice', choices: ['mesh', 'sfu', 'auto'], help: 'media path: mesh (peer to peer), sfu (through this server), or auto (mesh while small)' },
+  { key: 'sfuThreshold', flag: 'sfu-threshold', kind: 'int', min: 2, max: 50, help: 'auto: a session with more people than this moves to the SFU' },
   { key: 'sfuPort', flag: 'sfu-port', kind: 'int', min: 0, max: 65535, help: 'UDP port for SFU media, shared by every participant (0 picks a free one)' },
   { key: 'lastN', flag: 'last-n', kind: 'int', min: 1, max: 49, help: 'SFU: most videos one participant receives at once' },
 ];
@@ -85,6 +88,7 @@ export const DEFAULTS: LecternConfig = {
   chatHistoryMax: 500,
   chatHistoryHours: 24,
   topology: 'mesh',
+  sfuThreshold: 4,
   sfuPort: 9000,
   lastN: 9,
   webRoot: null,

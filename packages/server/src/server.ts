@@ -45,9 +45,10 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     maxParticipants: config.maxParticipants,
     maxRooms: config.maxRooms,
     emptyRoomTtlMs: config.emptyRoomTtlMs,
+    topology: { mode: config.topology, threshold: config.sfuThreshold },
   });
   let sfu: Sfu | null = null;
-  if (config.topology === 'sfu') {
+  if (config.topology !== 'mesh') {
     const bindAddress = config.host === '::' || config.host === '0.0.0.0' ? undefined : config.host;
     const port = config.sfuPort || (await freeUdpPort(bindAddress));
     sfu = new Sfu(
@@ -60,7 +61,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   const signaling: SignalingService = new SignalingService(
     rooms,
     new ResumeTokens(secret),
-    { heartbeatTimeoutMs: config.heartbeatTimeoutMs, iceServers: () => [], topology: config.topology },
+    { heartbeatTimeoutMs: config.heartbeatTimeoutMs, iceServers: () => [] },
     log.child({ component: 'signaling' }),
     new ChatService(chatStore, log.child({ component: 'chat' })),
     sfu,
