@@ -7,6 +7,7 @@ import {
   type ServerMessageOf,
 } from '@lectern/protocol';
 import { TypedEmitter } from './emitter.js';
+import { FileTransfers } from './files/transfers.js';
 import type { LocalMediaEvents } from './local-media.js';
 import { RemoteParticipant, SpeakingDetector, type LocalParticipantState } from './participant.js';
 import { systemClock, type AudioLevelMeter, type AudioLevelMeterFactory, type Clock, type PeerConnectionFactory, type SignalTransportFactory } from './ports.js';
@@ -92,6 +93,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   #levelTimer: unknown = null;
   #resumeToken: string | null = null;
   #localDetector = new SpeakingDetector();
+  /** File transfers to and from the other participants, peer to peer. */
+  readonly files: FileTransfers;
   /** The session this room is in (or rejoining). */
   code: string | null = null;
   localParticipant: LocalParticipantState | null = null;
@@ -101,6 +104,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#clock = options.clock ?? systemClock;
     this.#sm = new StateMachine<RoomState>('idle', TABLE, (to, from) => this.emit('stateChanged', to, from));
     this.#signal = new SignalClient({ url: options.url, transport: options.transport, clock: this.#clock, resumeToken: () => this.#resumeToken });
+    this.files = new FileTransfers({ nameOf: (id) => this.#participants.get(id)?.name ?? 'someone', clock: this.#clock });
     this.#signal.on('message', (m) => this.#onMessage(m));
     this.#signal.on('retry', (n, ms) => this.emit('reconnectAttempt', n, ms));
     this.#signal.on('stateChanged', (s) => {
@@ -187,6 +191,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (this.#sm.state === 'joined') this.#signal.send({ type: 'leave' });
     this.#teardownSession();
     this.#signal.close();
+    this.files.close();
     this.#sm.transition('closed');
     this.removeAllListeners();
   }
@@ -244,6 +249,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       (m) => this.#signal.send(m),
     );
     if (this.#media) topology.setLocalTracks(this.#media.tracks);
+    this.files.attach(topology);
     topology.on('remoteStream', (id, stream) => {
       const p = this.#participants.get(id);
       if (!p) return;
@@ -358,6 +364,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     const p = this.#participants.get(id);
     this.#clearGrace(id);
     this.#topology?.removePeer(id);
+    this.files.peerGone(id);
     if (!p) return;
     this.#participants.delete(id);
     this.#detectors.delete(id);
@@ -426,6 +433,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#meter?.close();
     this.#meter = null;
     this.#meterTrack = null;
+    this.files.detach();
     this.#topology?.close();
     this.#topology = null;
     this.#participants.clear();
