@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { LocalMedia, Room } from '@lectern/client';
 import { useRoomEvents } from './hooks.js';
+import { Files } from './files.js';
 import { sessionLink } from './route.js';
 import { ServerStatus } from './status.js';
 import { Tile } from './tile.js';
@@ -90,6 +91,7 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
           </a>
         </p>
       )}
+      <Files room={room} />
       <nav class="controls" aria-label="Call controls">
         <button
           type="button"
