@@ -7,6 +7,7 @@ import {
   type ServerMessageOf,
 } from '@lectern/protocol';
 import { TypedEmitter } from './emitter.js';
+import type { HashFactory } from './files/io.js';
 import { FileTransfers } from './files/transfers.js';
 import type { LocalMediaEvents } from './local-media.js';
 import { RemoteParticipant, SpeakingDetector, type LocalParticipantState } from './participant.js';
@@ -69,6 +70,8 @@ export interface RoomOptions {
   audioLevelMeter?: AudioLevelMeterFactory;
   /** `relay` forces every media path through TURN. */
   iceTransportPolicy?: RTCIceTransportPolicy;
+  /** SHA-256 for file transfers; browsers hash in a worker. */
+  fileHash?: HashFactory;
   /** How long a participant missing after a reconnect is kept before being dropped. */
   reconnectGraceMs?: number;
   clock?: Clock;
@@ -104,7 +107,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#clock = options.clock ?? systemClock;
     this.#sm = new StateMachine<RoomState>('idle', TABLE, (to, from) => this.emit('stateChanged', to, from));
     this.#signal = new SignalClient({ url: options.url, transport: options.transport, clock: this.#clock, resumeToken: () => this.#resumeToken });
-    this.files = new FileTransfers({ nameOf: (id) => this.#participants.get(id)?.name ?? 'someone', clock: this.#clock });
+    this.files = new FileTransfers({ nameOf: (id) => this.#participants.get(id)?.name ?? 'someone', clock: this.#clock, hash: options.fileHash });
     this.#signal.on('message', (m) => this.#onMessage(m));
     this.#signal.on('retry', (n, ms) => this.emit('reconnectAttempt', n, ms));
     this.#signal.on('stateChanged', (s) => {

@@ -3,6 +3,9 @@ import { BlobSink, type FileSink, type IncrementalHash } from './io.js';
 import { sanitizeFileName } from './names.js';
 import { FileTransfer, type TransferChannel, type TransferDeps, type TransferInfo } from './transfer.js';
 
+const HASH_BLOCK_BYTES = 1024 * 1024;
+const HASH_LAG_BYTES = 8 * 1024 * 1024;
+
 /**
  * Receives one offered file: the user accepts (into memory, or a {@link FileSink} such as a file
  * on disk) or declines. Bytes are hashed as they arrive and stored in order; the file is offered
@@ -20,6 +23,9 @@ export class IncomingTransfer extends FileTransfer {
   #writes: Promise<void> = Promise.resolve();
   #file: Blob | null = null;
   #accepting = false;
+  /** Received bytes gathered for the hash, handed over a block at a time. */
+  #batch: Uint8Array<ArrayBuffer> | null = null;
+  #batchUsed = 0;
 
   constructor(info: TransferInfo, channel: TransferChannel, deps: TransferDeps) {
     super(info, 'offered', channel, deps);
@@ -88,11 +94,15 @@ export class IncomingTransfer extends FileTransfer {
     if (this.state !== 'transferring') return this.fail('protocol', 'file data before accept or after file-done', false, true);
     this.#received += chunk.length;
     if (this.#received > this.size) return this.fail('too-large', `more than the announced ${this.size} bytes`, false, true);
-    this.#hash!.update(chunk);
+    this.#hashBytes(chunk);
     const sink = this.#sink!;
+    const hash = this.#hash!;
     this.#writes = this.#writes.then(async () => {
       if (this.final) return;
       await sink.write(chunk);
+      // A hash that falls behind holds back acknowledgements, and so the sender.
+      if (hash.pendingBytes > HASH_LAG_BYTES) await hash.drained(HASH_LAG_BYTES / 2);
+      if (this.final) return;
       this.#stored += chunk.length;
       this.reportProgress(this.#stored);
       const { ackEveryBytes } = this.deps.tuning;
@@ -107,14 +117,41 @@ export class IncomingTransfer extends FileTransfer {
   protected released(): void {
     if (this.state !== 'complete') void this.#sink?.abort().catch(() => {});
     this.#sink = null;
+    this.#hash?.close();
     this.#hash = null;
+    this.#batch = null;
+  }
+
+  /** Copies received bytes into a block and hands full blocks to the hash (fewer, larger updates). */
+  #hashBytes(chunk: Uint8Array, flush = false): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      this.#batch ??= new Uint8Array(HASH_BLOCK_BYTES);
+      const n = Math.min(chunk.length - offset, this.#batch.length - this.#batchUsed);
+      this.#batch.set(chunk.subarray(offset, offset + n), this.#batchUsed);
+      this.#batchUsed += n;
+      offset += n;
+      if (this.#batchUsed === this.#batch.length) this.#handBatch();
+    }
+    if (flush) this.#handBatch();
+  }
+
+  #handBatch(): void {
+    if (!this.#batch || this.#batchUsed === 0) return;
+    const full = this.#batchUsed === this.#batch.length ? this.#batch : this.#batch.slice(0, this.#batchUsed);
+    this.#batch = null;
+    this.#batchUsed = 0;
+    this.#hash!.update(full);
   }
 
   async #verify(expected: string): Promise<void> {
     try {
+      this.#hashBytes(new Uint8Array(0), true);
+      const hash = this.#hash!;
       await this.#writes;
       if (this.final) return;
-      const actual = this.#hash!.digestHex();
+      const actual = await hash.digestHex();
+      if (this.final) return;
       if (actual !== expected) return this.fail('integrity', 'SHA-256 does not match', false, true);
       const file = await this.#sink!.close();
       if (this.final) return;

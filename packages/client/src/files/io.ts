@@ -1,23 +1,39 @@
 import { createSHA256 } from 'hash-wasm';
 
-/** An incremental hash: feed bytes in order, read the digest once. */
+/**
+ * An incremental hash: feed bytes in order, read the digest once. It may work elsewhere (a
+ * worker), so it reports how many bytes still wait to be hashed and can be awaited.
+ */
 export interface IncrementalHash {
-  update(data: Uint8Array): void;
-  /** Lower-case hex digest. */
-  digestHex(): string;
+  /** Adds bytes, in order. The hash may take the buffer over: do not use `data` afterwards. */
+  update(data: Uint8Array<ArrayBuffer>): void;
+  /** Bytes handed to {@link update} and not hashed yet. */
+  readonly pendingBytes: number;
+  /** Resolves once at most `bytes` are pending. */
+  drained(bytes: number): Promise<void>;
+  /** Lower-case hex digest of everything added. */
+  digestHex(): Promise<string>;
+  /** Frees what the hash holds (a worker). Idempotent. */
+  close(): void;
 }
 
-/** Makes a fresh incremental hash. Injectable so tests can fake a corrupt digest. */
+/** Makes a fresh incremental hash. Injectable: browsers hash in a worker, tests fake a corrupt digest. */
 export type HashFactory = () => Promise<IncrementalHash>;
 
 /**
- * SHA-256 from hash-wasm (WebAssembly): streaming, unlike SubtleCrypto, and fast enough to hash
- * on the fly at data-channel speed on both sides.
+ * SHA-256 from hash-wasm (WebAssembly) on the calling thread: streaming, unlike SubtleCrypto.
+ * Browsers use the same code in a worker (`browser/hash-worker.ts`) so hashing overlaps I/O.
  */
 export const sha256: HashFactory = async () => {
   const h = await createSHA256();
   h.init();
-  return { update: (d) => void h.update(d), digestHex: () => h.digest('hex') };
+  return {
+    update: (d) => void h.update(d),
+    pendingBytes: 0,
+    drained: () => Promise.resolve(),
+    digestHex: async () => h.digest('hex'),
+    close: () => {},
+  };
 };
 
 /**
@@ -91,7 +107,7 @@ export class BlobSink implements FileSink {
 
 /** The subset of FileSystemWritableFileStream a {@link WritableSink} uses. */
 export interface WritableFile {
-  write(data: Uint8Array): Promise<void>;
+  write(data: Uint8Array<ArrayBuffer>): Promise<void>;
   close(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -102,7 +118,7 @@ export interface WritableFile {
  * SHA-256 matched; `abort()` throws it away. Small chunks are batched into larger writes.
  */
 export class WritableSink implements FileSink {
-  #batch: Uint8Array;
+  #batch: Uint8Array<ArrayBuffer>;
   #used = 0;
 
   constructor(

@@ -15,6 +15,7 @@ export class OutgoingTransfer extends FileTransfer {
   #sent = 0;
   #acked = 0;
   #wake: (() => void) | null = null;
+  #hash: IncrementalHash | null = null;
 
   constructor(
     info: TransferInfo,
@@ -65,19 +66,20 @@ export class OutgoingTransfer extends FileTransfer {
   }
 
   protected released(): void {
+    this.#hash?.close();
     this.#wakeUp();
   }
 
   async #pump(): Promise<void> {
     const { chunkBytes, blockBytes, highWaterBytes, windowBytes } = this.deps.tuning;
     const ch = this.channel;
-    let hash: IncrementalHash;
+    let digest: string;
     try {
-      hash = await this.deps.hash();
+      const hash = (this.#hash = await this.deps.hash());
+      if (this.final) return hash.close();
       for await (const block of readBlocks(this.file, blockBytes)) {
         if (this.final) return;
         if (this.#sent + block.length > this.size) throw new Error('the file grew while it was read');
-        hash.update(block);
         for (let offset = 0; offset < block.length; offset += chunkBytes) {
           const chunk = block.subarray(offset, Math.min(offset + chunkBytes, block.length));
           // Wait while the chunk would take the buffer past high water, or the receiver is behind.
@@ -91,14 +93,19 @@ export class OutgoingTransfer extends FileTransfer {
           if (ch.bufferedAmount > this.maxBufferedAmount) this.maxBufferedAmount = ch.bufferedAmount;
         }
         this.reportProgress(this.#sent - ch.bufferedAmount);
+        // send() copied the bytes, so the hash may take the block over; keep it from lagging far.
+        hash.update(block);
+        if (hash.pendingBytes > 4 * blockBytes) await hash.drained(2 * blockBytes);
       }
+      if (this.final) return;
+      if (this.#sent !== this.size) throw new Error('the file became shorter while it was read');
+      digest = await hash.digestHex();
     } catch (err) {
       if (!this.final) this.fail('read', err instanceof Error ? err.message : String(err), false, true);
       return;
     }
     if (this.final) return;
-    if (this.#sent !== this.size) return this.fail('read', 'the file became shorter while it was read', false, true);
-    this.send({ type: 'file-done', id: this.id, sha256: hash.digestHex() });
+    this.send({ type: 'file-done', id: this.id, sha256: digest });
     this.reportProgress(this.#sent - ch.bufferedAmount, true);
     this.sm.transition('verifying');
   }

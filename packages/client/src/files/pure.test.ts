@@ -70,7 +70,7 @@ test('the incremental SHA-256 matches a one-shot digest', async () => {
   const bytes = randomBytes(100_000);
   const h = await sha256();
   for (let i = 0; i < bytes.length; i += 7777) h.update(bytes.subarray(i, i + 7777));
-  assert.equal(h.digestHex(), createHash('sha256').update(bytes).digest('hex'));
+  assert.equal(await h.digestHex(), createHash('sha256').update(bytes).digest('hex'));
 });
 
 test('BlobSink assembles parts in order into one Blob', async () => {

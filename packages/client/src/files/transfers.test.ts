@@ -127,6 +127,7 @@ test('a SHA-256 mismatch fails both sides with reason integrity and offers nothi
     const h = await sha256();
     let first = true;
     return {
+      ...h,
       update: (d) => {
         if (first && d.length > 0) {
           const copy = d.slice();
@@ -136,7 +137,6 @@ test('a SHA-256 mismatch fails both sides with reason integrity and offers nothi
         }
         h.update(d);
       },
-      digestHex: () => h.digestHex(),
     };
   };
   const { alice, offered } = setup({ receiverHash: corrupt });
