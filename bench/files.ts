@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { DEFAULT_TUNING } from '@lectern/client';
 import { fileTransfers, launchBrowser, startTestServer, twoInSession, waitFor, type TestBrowser } from '@lectern/testing';
 import type { Page } from 'playwright-core';
+import { round, runBenchmark } from './report.js';
 
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_FILE_MIB ?? 200) * MiB;
@@ -179,12 +180,4 @@ async function main(): Promise<void> {
   );
 }
 
-function round(v: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
-}
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBenchmark(main);
