@@ -7,7 +7,7 @@ import type { HashFactory, WritableFile } from './io.js';
 import { WritableSink, sha256 } from './io.js';
 import type { OutgoingTransfer } from './outgoing.js';
 import type { FileTransfer, TransferState, TransferTuning } from './transfer.js';
-import { FileTransfers } from './transfers.js';
+import { FileTransfers, MAX_OPEN_INCOMING_PER_PEER } from './transfers.js';
 import type { TransferProgress } from './progress.js';
 
 // Small sizes so the window and the buffer limits are crossed many times in a small file.
@@ -187,6 +187,23 @@ test('a receiver refuses a channel whose first message is not a matching offer',
     await closed;
     assert.equal(bob.list.length, 0);
   }
+});
+
+test('a participant cannot flood us with offers', async () => {
+  const { topo, bob } = setup();
+  const refused: unknown[] = [];
+  for (let i = 0; i < MAX_OPEN_INCOMING_PER_PEER + 2; i++) {
+    const id = `flood${String(i).padStart(5, '0')}`;
+    const [mine, theirs] = FakeChannel.pair(`file:${id}`);
+    topo.b.fire('dataChannel', 'a', theirs as unknown as RTCDataChannel);
+    mine.open();
+    mine.onmessage = ({ data }) => refused.push(data);
+    mine.send(JSON.stringify({ type: 'file-offer', id, name: 'x', size: 1, mime: '' }));
+  }
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(bob.list.length, MAX_OPEN_INCOMING_PER_PEER);
+  assert.equal(refused.length, 2);
 });
 
 test('a sender that sends more than it announced is stopped with too-large', async () => {

@@ -17,6 +17,9 @@ export type FileTransfersEvents = {
   transferRemoved: [transfer: FileTransfer];
 };
 
+/** Offers one participant may have waiting or running towards us at once; more are refused. */
+export const MAX_OPEN_INCOMING_PER_PEER = 16;
+
 /** What {@link FileTransfers} needs from the room. */
 export interface FileTransfersOptions {
   /** A participant's display name, for the transfer's `peerName`. */
@@ -139,6 +142,8 @@ export class FileTransfers extends TypedEmitter<FileTransfersEvents> {
       if (!decoded?.ok || decoded.message.type !== 'file-offer') return refuse('the first message must be file-offer');
       const offer = decoded.message;
       if (offer.id !== id || this.#transfers.has(id)) return refuse('file-offer id does not match the channel');
+      const open = this.list.filter((t) => t.peerId === peerId && t.direction === 'receive' && !t.final).length;
+      if (open >= MAX_OPEN_INCOMING_PER_PEER) return refuse(`at most ${MAX_OPEN_INCOMING_PER_PEER} open offers per participant`);
       this.#add(new IncomingTransfer({ id, peerId, peerName: this.options.nameOf(peerId), name: offer.name, size: offer.size, mime: offer.mime }, channel, this.#deps));
     };
   }
