@@ -17,13 +17,11 @@ export class OutgoingTransfer extends FileTransfer {
   #wake: (() => void) | null = null;
   #hash: IncrementalHash | null = null;
 
-  constructor(
-    info: TransferInfo,
-    private readonly file: Blob,
-    channel: TransferChannel,
-    deps: TransferDeps,
-  ) {
+  readonly #source: Blob;
+
+  constructor(info: TransferInfo, source: Blob, channel: TransferChannel, deps: TransferDeps) {
     super(info, 'waiting', channel, deps);
+    this.#source = source;
     channel.bufferedAmountLowThreshold = deps.tuning.lowWaterBytes;
     channel.onbufferedamountlow = () => this.#wakeUp();
     const offer = () => this.send({ type: 'file-offer', id: this.id, name: this.name, size: this.size, mime: this.mime });
@@ -77,7 +75,7 @@ export class OutgoingTransfer extends FileTransfer {
     try {
       const hash = (this.#hash = await this.deps.hash());
       if (this.final) return hash.close();
-      for await (const block of readBlocks(this.file, blockBytes)) {
+      for await (const block of readBlocks(this.#source, blockBytes)) {
         if (this.final) return;
         if (this.#sent + block.length > this.size) throw new Error('the file grew while it was read');
         for (let offset = 0; offset < block.length; offset += chunkBytes) {
