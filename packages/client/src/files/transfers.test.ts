@@ -139,15 +139,25 @@ test('a SHA-256 mismatch fails both sides with reason integrity and offers nothi
       },
     };
   };
-  const { alice, offered } = setup({ receiverHash: corrupt });
-  const [out] = alice.send(file(new Uint8Array(randomBytes(300_000))), ['b']);
-  const incoming = await offered;
-  await incoming.accept();
-  await Promise.all([reach(incoming, 'failed'), reach(out!, 'failed')]);
-  assert.equal(incoming.failure?.reason, 'integrity');
-  assert.equal(out!.failure?.reason, 'integrity');
-  assert.equal(out!.failure?.remote, true);
-  assert.equal(incoming.file, null);
+  for (const toDisk of [false, true]) {
+    const { alice, offered } = setup({ receiverHash: corrupt });
+    const [out] = alice.send(file(new Uint8Array(randomBytes(300_000))), ['b']);
+    const incoming = await offered;
+    const disk: string[] = [];
+    await incoming.accept(
+      toDisk ? new WritableSink({ write: async () => void disk.push('write'), close: async () => void disk.push('close'), abort: async () => void disk.push('abort') }, 64 * 1024) : undefined,
+    );
+    await Promise.all([reach(incoming, 'failed'), reach(out!, 'failed')]);
+    assert.equal(incoming.failure?.reason, 'integrity');
+    assert.equal(out!.failure?.reason, 'integrity');
+    assert.equal(out!.failure?.remote, true);
+    assert.equal(incoming.file, null);
+    if (toDisk) {
+      await new Promise((r) => setImmediate(r));
+      assert.ok(!disk.includes('close'), 'a damaged file is never committed to disk');
+      assert.equal(disk[disk.length - 1], 'abort', 'the partly written file is discarded');
+    }
+  }
 });
 
 test('a connection that drops mid-transfer fails both sides, never complete', async () => {
