@@ -116,6 +116,18 @@ test('the receiver dropping out mid-transfer marks the sender failed, never comp
   await a.context().close();
 });
 
+test('the sender dropping out mid-transfer marks the receiver failed, with nothing to save', async () => {
+  const { a, b } = await twoInSession(env.browser, env.server.url);
+  await a.getByLabel('Choose a file to send').setInputFiles(await bigFile('big3.bin', 4 * 1024 * MiB));
+  await b.getByRole('button', { name: /^Accept / }).click();
+  await waitMoving(b);
+  await a.context().close();
+  await waitState(b, 'failed', 30_000);
+  assert.match((await row(b).textContent())!, /connection was lost/);
+  assert.equal(await b.getByRole('link', { name: /^Save / }).count(), 0);
+  await b.context().close();
+});
+
 test('with the File System Access API the file streams to disk and is committed once verified', async () => {
   const { a, b } = await twoInSession(env.browser, env.server.url);
   // Stand in for the save dialog: a file in the page's origin-private file system.
