@@ -253,6 +253,7 @@ export class FakePeerConnection {
   onicecandidate: ((e: { candidate: { toJSON(): RTCIceCandidateInit } | null }) => void) | null = null;
   ontrack: ((e: { track: MediaStreamTrack }) => void) | null = null;
   onconnectionstatechange: (() => void) | null = null;
+  ondatachannel: ((e: { channel: RTCDataChannel }) => void) | null = null;
   signalingState: RTCSignalingState = 'stable';
   connectionState: RTCPeerConnectionState = 'new';
   localDescription: { type: RTCSdpType; sdp: string } | null = null;
@@ -275,6 +276,12 @@ export class FakePeerConnection {
     this.calls.push(`addTransceiver:${kind}`);
     this.transceivers.push(t);
     return t;
+  }
+
+  createDataChannel(label: string): { label: string; readyState: RTCDataChannelState; close(): void } {
+    this.calls.push(`createDataChannel:${label}`);
+    const channel = { label, readyState: 'connecting' as RTCDataChannelState, close: () => void (channel.readyState = 'closed') };
+    return channel;
   }
 
   getTransceivers(): FakeTransceiver[] {

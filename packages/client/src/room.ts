@@ -9,6 +9,8 @@ import {
 } from '@lectern/protocol';
 import { Chat } from './chat.js';
 import { TypedEmitter } from './emitter.js';
+import type { HashFactory } from './files/io.js';
+import { FileTransfers } from './files/transfers.js';
 import type { LocalMediaEvents } from './local-media.js';
 import { RemoteParticipant, SpeakingDetector, type LocalParticipantState } from './participant.js';
 import { systemClock, type AudioLevelMeter, type AudioLevelMeterFactory, type Clock, type PeerConnectionFactory, type SignalTransportFactory } from './ports.js';
@@ -72,6 +74,8 @@ export interface RoomOptions {
   audioLevelMeter?: AudioLevelMeterFactory;
   /** `relay` forces every media path through TURN. */
   iceTransportPolicy?: RTCIceTransportPolicy;
+  /** SHA-256 for file transfers; browsers hash in a worker. */
+  fileHash?: HashFactory;
   /** How long a participant missing after a reconnect is kept before being dropped. */
   reconnectGraceMs?: number;
   clock?: Clock;
@@ -100,6 +104,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   #levelTimer: unknown = null;
   #resumeToken: string | null = null;
   #localDetector = new SpeakingDetector();
+  /** File transfers to and from the other participants, peer to peer. */
+  readonly files: FileTransfers;
   /** The session this room is in (or rejoining). */
   code: string | null = null;
   /** The session's chat: history, order, and an outbox that survives reconnects. */
@@ -119,6 +125,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       },
       () => this.#clock.now(),
     );
+    this.files = new FileTransfers({ nameOf: (id) => this.#participants.get(id)?.name ?? 'someone', clock: this.#clock, hash: options.fileHash });
     this.#signal.on('message', (m) => this.#onMessage(m));
     this.#signal.on('retry', (n, ms) => this.emit('reconnectAttempt', n, ms));
     this.#signal.on('stateChanged', (s) => {
@@ -211,6 +218,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (this.#sm.state === 'joined') this.#signal.send({ type: 'leave' });
     this.#teardownSession();
     this.#signal.close();
+    this.files.close();
     this.#sm.transition('closed');
     this.removeAllListeners();
   }
@@ -241,6 +249,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.#cancelMigration();
       this.#topology?.close();
       this.#topology = this.#createTopology(joined.self.id, joined.topology);
+      this.files.attach(this.#topology);
     }
     const present = new Set(joined.participants.map((p) => p.id));
     for (const info of joined.participants) {
@@ -325,6 +334,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#migration = null;
     const old = this.#topology;
     this.#topology = migration.next;
+    this.files.attach(migration.next);
     for (const [id, stream] of this.#nextStreams) {
       const p = this.#participants.get(id);
       if (!p) continue;
@@ -458,6 +468,8 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#clearGrace(id);
     for (const t of this.#topologies()) t.removePeer(id);
     this.#nextStreams.delete(id);
+    this.#topology?.removePeer(id);
+    this.files.peerGone(id);
     if (!p) return;
     this.#participants.delete(id);
     this.#detectors.delete(id);
@@ -527,6 +539,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#meter = null;
     this.#meterTrack = null;
     this.#cancelMigration();
+    this.files.detach();
     this.#topology?.close();
     this.#topology = null;
     this.#participants.clear();

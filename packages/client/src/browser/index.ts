@@ -3,6 +3,7 @@ import { LocalMedia, type LocalMediaOptions } from '../local-media.js';
 import type { PeerConnectionFactory } from '../ports.js';
 import { Room, type RoomOptions } from '../room.js';
 import { webAudioLevelMeter } from './audio-level.js';
+import { workerSha256 } from './worker-hash.js';
 import { defaultSignalingUrl, websocketTransport } from './websocket-transport.js';
 
 export { checkBrowserSupport } from './support.js';
@@ -17,6 +18,7 @@ export function createBrowserRoom(options: Partial<RoomOptions> = {}): Room {
     transport: options.transport ?? websocketTransport,
     peerConnectionFactory: options.peerConnectionFactory ?? warmPeerConnectionFactory(),
     audioLevelMeter: options.audioLevelMeter ?? webAudioLevelMeter,
+    fileHash: options.fileHash ?? workerSha256,
     ...options,
   });
 }

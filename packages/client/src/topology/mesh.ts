@@ -36,6 +36,7 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
         remoteStream: (s) => this.emit('remoteStream', participantId, s),
         connectionState: (s) => this.emit('connectionState', participantId, s),
         error: (e) => this.emit('error', participantId, e),
+        dataChannel: (c) => this.emit('dataChannel', participantId, c),
       },
       initiate,
     );
@@ -67,6 +68,10 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
 
   audioLevel(participantId: string): number {
     return this.#links.get(participantId)?.audioLevel() ?? 0;
+  }
+
+  openDataChannel(participantId: string, label: string): RTCDataChannel | null {
+    return this.#links.get(participantId)?.openDataChannel(label) ?? null;
   }
 
   async stats(participantId: string): Promise<RemoteMediaStats | null> {

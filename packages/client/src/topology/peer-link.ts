@@ -8,12 +8,19 @@ export interface PeerLinkHost {
   remoteStream(stream: MediaStream): void;
   connectionState(state: RTCPeerConnectionState): void;
   error(error: Error): void;
+  /** The remote side opened a data channel (other than the link's own `lectern` channel). */
+  dataChannel?(channel: RTCDataChannel): void;
 }
+
+/** Label of the channel the initiator creates so that the first offer opens SCTP. */
+export const LINK_CHANNEL_LABEL = 'lectern';
 
 /**
  * One RTCPeerConnection to one remote participant, negotiated with the perfect-negotiation
  * pattern (polite side yields on glare) and trickle ICE. It carries one audio and one video
- * transceiver; local changes are `replaceTrack`, so muting never renegotiates.
+ * transceiver; local changes are `replaceTrack`, so muting never renegotiates. The initiator also
+ * creates one data channel before its first offer, so the SCTP association exists from the start
+ * and later data channels (file transfers) open without renegotiation.
  */
 export class PeerLink {
   readonly pc: RTCPeerConnection;
@@ -26,6 +33,7 @@ export class PeerLink {
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
   #restartTimer: ReturnType<typeof setTimeout> | null = null;
+  #linkChannel: RTCDataChannel | null = null;
 
   constructor(
     readonly remoteId: string,
@@ -48,10 +56,16 @@ export class PeerLink {
       this.host.remoteStream(this.stream);
     };
     this.pc.onconnectionstatechange = () => this.#onConnectionState();
+    this.pc.ondatachannel = ({ channel }) => {
+      if (channel.label === LINK_CHANNEL_LABEL) this.#linkChannel = channel;
+      else this.host.dataChannel?.(channel);
+    };
     if (initiate) {
       // The offerer fixes the m-line order: audio first, then video.
       this.#audio = this.pc.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendrecv' });
       this.#video = this.pc.addTransceiver(tracks.video ?? 'video', { direction: 'sendrecv' });
+      // ...and puts m=application in the same offer (no renegotiation for later channels).
+      this.#linkChannel = this.pc.createDataChannel(LINK_CHANNEL_LABEL);
       // Offer now rather than after the browser's negotiationneeded task: it saves a task
       // turn (~15 ms in Chromium) on every call setup.
       void this.#negotiate();
@@ -74,6 +88,12 @@ export class PeerLink {
     }
   }
 
+  /** Opens a reliable, ordered data channel to the remote participant. */
+  openDataChannel(label: string): RTCDataChannel {
+    if (this.#closed) throw new Error('the connection is closed');
+    return this.pc.createDataChannel(label, { ordered: true });
+  }
+
   /** Audio level 0..1 of the remote participant, from RFC 6464 header extensions. */
   audioLevel(): number {
     const receiver = this.#audio?.receiver;
@@ -92,6 +112,8 @@ export class PeerLink {
     this.pc.onicecandidate = null;
     this.pc.ontrack = null;
     this.pc.onconnectionstatechange = null;
+    this.pc.ondatachannel = null;
+    this.#linkChannel?.close();
     this.pc.close();
   }
 

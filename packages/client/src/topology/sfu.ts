@@ -99,6 +99,14 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
     }
   }
 
+  /**
+   * No peer-to-peer connection exists in SFU mode yet, so file transfer is not offered here
+   * (the caller reports it); an on-demand direct connection is planned.
+   */
+  openDataChannel(): RTCDataChannel | null {
+    return null;
+  }
+
   audioLevel(participantId: string): number {
     const receiver = this.#receiverFor(participantId, 'audio');
     if (!receiver || typeof receiver.getSynchronizationSources !== 'function') return 0;

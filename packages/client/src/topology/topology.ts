@@ -36,6 +36,8 @@ export type TopologyEvents = {
   remoteStream: [participantId: string, stream: MediaStream];
   /** The media connection to a remote participant changed state. */
   connectionState: [participantId: string, state: RTCPeerConnectionState];
+  /** A remote participant opened a data channel to us (peer to peer; e.g. a file transfer). */
+  dataChannel: [participantId: string, channel: RTCDataChannel];
   /** A non-fatal media error, for logs. */
   error: [participantId: string, error: Error];
 };
@@ -66,6 +68,11 @@ export interface Topology extends Pick<TypedEmitter<TopologyEvents>, 'on' | 'off
   audioLevel(participantId: string): number;
   /** Receive-side numbers for a remote participant. */
   stats(participantId: string): Promise<RemoteMediaStats | null>;
+  /**
+   * Opens a reliable, ordered data channel straight to a participant (never through a server),
+   * or returns null when there is no connection to them. Used by file transfer.
+   */
+  openDataChannel(participantId: string, label: string): RTCDataChannel | null;
   /** Closes every connection. Idempotent. */
   close(): void;
 }
