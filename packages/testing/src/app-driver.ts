@@ -46,8 +46,9 @@ export async function openChat(page: Page): Promise<void> {
 /** Types a chat message and presses Enter; `to` is a participant's name for a private one. */
 export async function sendChat(page: Page, text: string, to?: string): Promise<void> {
   await openChat(page);
-  if (to) await page.getByLabel('Send to').selectOption({ label: `${to} (private)` });
-  else await page.getByLabel('Send to').selectOption({ label: 'Everyone' });
+  const recipient = page.getByLabel('Send to');
+  if (to) await recipient.selectOption({ label: `${to} (private)` });
+  else if ((await recipient.inputValue()) !== '') await recipient.selectOption({ label: 'Everyone' });
   const box = page.getByLabel('Message', { exact: true });
   await box.fill(text);
   await box.press('Enter');
