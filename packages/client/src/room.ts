@@ -2,6 +2,7 @@ import {
   ErrorCodes,
   LecternError,
   normalizeSessionCode,
+  type IceServer,
   type ParticipantInfo,
   type ServerMessage,
   type ServerMessageOf,
@@ -91,6 +92,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   #meterTrack: MediaStreamTrack | null = null;
   #levelTimer: unknown = null;
   #resumeToken: string | null = null;
+  /** ICE servers renewed by `ice-servers` since the last `welcome`. */
+  #iceServers: IceServer[] | null = null;
   #localDetector = new SpeakingDetector();
   /** The session this room is in (or rejoining). */
   code: string | null = null;
@@ -107,6 +110,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       if (s === 'reconnecting' && this.#sm.can('reconnecting')) this.#sm.transition('reconnecting');
     });
     this.#signal.on('welcome', (_w, again) => {
+      this.#iceServers = null; // a new welcome carries fresh ones
       if (again) void this.#afterReconnect();
     });
   }
@@ -239,7 +243,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   #createTopology(selfId: string): Topology {
     const topology = new MeshTopology(
       selfId,
-      { iceServers: this.#signal.welcome?.iceServers ?? [], iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' },
+      { iceServers: this.#iceServers ?? this.#signal.welcome?.iceServers ?? [], iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' },
       this.options.peerConnectionFactory,
       (m) => this.#signal.send(m),
     );
@@ -335,6 +339,11 @@ export class Room extends TypedEmitter<RoomEvents> {
       }
       case 'error':
         this.emit('error', new LecternError(m.code, m.message));
+        return;
+      case 'ice-servers':
+        // Renewed TURN credentials: new connections use them, live ones get them for ICE restarts.
+        this.#iceServers = m.iceServers;
+        this.#topology?.setIceServers(m.iceServers);
         return;
       default:
         return; // replies are consumed by requests; others are not for the room

@@ -8,7 +8,10 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '@lectern/protocol';
 import type { LecternConfig } from './config.js';
-import { ensureDataDir, ensureSelfSignedCertificate, ensureServerSecret, type TlsMaterial } from './data-dir.js';
+import { ensureDataDir, ensureSelfSignedCertificate, ensureServerSecret, ensureTurnSecret, type TlsMaterial } from './data-dir.js';
+import { iceServersFor, type IceServerSource } from './turn/ice-servers.js';
+import { startTurn } from './turn/start.js';
+import type { TurnServer } from './turn/listeners.js';
 import { createRequestHandler } from './http.js';
 import { RoomRegistry } from './rooms/registry.js';
 import { CloseCodes, Connection } from './signaling/connection.js';
@@ -23,6 +26,8 @@ export interface LecternServer {
   readonly url: string;
   /** The certificate in use (PEM), when serving HTTPS. */
   readonly certificate: string | null;
+  /** The built-in STUN/TURN relay, when it runs (ports, counters). */
+  readonly turn: TurnServer | null;
   /** Graceful stop: tells clients, closes sockets, stops listening. Idempotent. */
   close(): Promise<void>;
 }
@@ -38,10 +43,19 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     maxRooms: config.maxRooms,
     emptyRoomTtlMs: config.emptyRoomTtlMs,
   });
+  const turnSecret = config.turnSecret ?? (await ensureTurnSecret(config.dataDir));
+  const turn = config.turn && config.turnUrl.length === 0 ? await startTurn(config, turnSecret, tls, secret, log.child({ component: 'turn' })) : null;
+  const iceSource: IceServerSource =
+    config.turnUrl.length > 0 ? { kind: 'external', urls: config.turnUrl, secret: turnSecret, ttlS: config.turnCredentialTtlS } :
+    turn ? { kind: 'builtin', ports: turn.ports, secret: turnSecret, ttlS: config.turnCredentialTtlS } :
+    { kind: 'none' };
   const signaling = new SignalingService(
     rooms,
     new ResumeTokens(secret),
-    { heartbeatTimeoutMs: config.heartbeatTimeoutMs, iceServers: () => [] },
+    {
+      heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+      iceServers: ({ participantId, host }) => iceServersFor(iceSource, participantId, host, config.host),
+    },
     log.child({ component: 'signaling' }),
   );
   const startedAt = Date.now();
@@ -69,13 +83,17 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     wss.handleUpgrade(req, socket, head, (ws) => {
       const remote = req.socket.remoteAddress ?? 'unknown';
       const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling);
+      conn.requestHost = req.headers.host ?? (req.socket.localAddress ? `[${req.socket.localAddress}]` : null);
       signaling.add(conn);
       conn.log.debug({ remote }, 'connection opened');
     });
   });
   http.on('clientError', (_err, socket) => socket.destroy());
 
-  const port = await listen(http, config.port, config.host);
+  const port = await listen(http, config.port, config.host).catch(async (err: unknown) => {
+    await turn?.close();
+    throw err;
+  });
   const scheme = tls ? 'https' : 'http';
   let closing: Promise<void> | null = null;
 
@@ -84,10 +102,12 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     scheme,
     url: `${scheme}://localhost:${port}/`,
     certificate: tls?.cert ?? null,
+    turn,
     close() {
       closing ??= (async () => {
         signaling.shutdown();
         rooms.close();
+        await turn?.close();
         await new Promise<void>((resolve) => {
           http.close(() => resolve());
           http.closeIdleConnections();

@@ -31,6 +31,8 @@ export async function startTestServer(overrides: Partial<LecternConfig> = {}): P
     webRoot: WEB_ROOT,
     logLevel: (process.env.LECTERN_TEST_LOG as LecternConfig['logLevel']) ?? 'silent',
     qr: false,
+    turnPort: 0,
+    turnTlsPort: 0,
     ...overrides,
   };
   const server = await startServer(config, createLogger(config.logLevel));
@@ -59,7 +61,7 @@ export interface ServerProcess {
 /** Runs `lectern` as a child process and waits until /healthz answers. */
 export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [LECTERN_BIN, ...args], {
-    env: { ...process.env, LECTERN_QR: 'false', LECTERN_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, LECTERN_QR: 'false', LECTERN_LOG_LEVEL: 'info', LECTERN_TURN_PORT: '0', LECTERN_TURN_TLS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -53,6 +53,8 @@ export interface Topology extends Pick<TypedEmitter<TopologyEvents>, 'on' | 'off
   handleSignal(signal: InboundSignal): void;
   /** Changes what is sent to everyone, without renegotiation where possible. */
   setLocalTracks(tracks: LocalTracks): void;
+  /** New ICE servers (renewed TURN credentials) for every connection, present and future. */
+  setIceServers(iceServers: IceServer[]): void;
   /** Audio level 0..1 of a remote participant, from the RTP audio-level extension. */
   audioLevel(participantId: string): number;
   /** Receive-side numbers for a remote participant. */

@@ -30,7 +30,12 @@ export class TurnAuthenticator {
     this.#nonces = new NonceMint(nonceKey, nonceLifetimeMs);
   }
 
-  check(request: StunMessage, clientIp: string, now: number): AuthResult {
+  /**
+   * `allocatedAs` is the username that created the client's allocation, if it has one: that
+   * username stays good for requests on its own allocation after it expires, so a long call
+   * is not cut when the credential it started with runs out (new allocations need a new one).
+   */
+  check(request: StunMessage, clientIp: string, now: number, allocatedAs?: string): AuthResult {
     const deny = (code: number, reason: string, withNonce: boolean): AuthResult => {
       const attrs = [errorCode(code, reason)];
       if (withNonce) attrs.push(text(Attr.Realm, this.realm), text(Attr.Nonce, this.#nonces.issue(clientIp, now)));
@@ -44,7 +49,7 @@ export class TurnAuthenticator {
     if (this.#nonces.check(nonce, clientIp, now) !== 'ok') return deny(438, 'Stale Nonce', true);
     const parsed = parseUsername(username);
     if (!parsed) return deny(401, 'Unauthorized', true);
-    if (parsed.expiry * 1000 <= now) return deny(401, 'Credential expired', true);
+    if (parsed.expiry * 1000 <= now && username !== allocatedAs) return deny(401, 'Credential expired', true);
     const key = longTermKey(username, this.realm, restPassword(this.secret(), username));
     if (realm !== this.realm || !integrityOk(request, key)) return deny(401, 'Unauthorized', true);
     return { ok: true, auth: { username, user: parsed.user, key } };

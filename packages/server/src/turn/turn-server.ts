@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import type { Socket as UdpSocket } from 'node:dgram';
 import type { Logger } from 'pino';
 import { TurnAllocation, ByteBucket, Lifetimes, normaliseIp, type ClientLink } from './allocation.js';
 import {
@@ -20,6 +20,7 @@ import {
 import { TurnAuthenticator, type Authenticated } from './auth.js';
 import { CHANNEL_MAX, CHANNEL_MIN, encodeChannelData, isChannelData } from './framing.js';
 import type { PeerPolicy } from './peer-policy.js';
+import { bindRelay, relayBase } from './relay-socket.js';
 import { Attr, Class, Method, decodeStun, encodeStun, fingerprintOk, getAttr, responseTo, type StunAttribute, type StunMessage } from './stun-message.js';
 
 const SOFTWARE = text(Attr.Software, 'Lectern TURN');
@@ -157,7 +158,8 @@ export class TurnCore {
 
   async #authenticated(link: ClientLink, msg: StunMessage): Promise<void> {
     const now = this.#now();
-    const result = this.#auth.check(msg, normaliseIp(ipText(link.remote)), now);
+    const existing = this.#allocations.get(allocationKey(link));
+    const result = this.#auth.check(msg, normaliseIp(ipText(link.remote)), now, existing?.username);
     if (!result.ok) {
       this.options.log.debug({ remote: addressKey(link.remote), reason: result.reason, method: msg.method }, 'TURN request refused');
       return this.#reply(link, result.response);
@@ -167,10 +169,9 @@ export class TurnCore {
       this.#reply(link, responseTo(msg, Class.Error, [errorCode(code, reason), ...extra]), auth.key);
     const unknown = unknownRequired(msg);
     if (unknown.length > 0) return fail(420, 'Unknown Attribute', [unknownAttributes(unknown)]);
-    const existing = this.#allocations.get(allocationKey(link));
     if (msg.method === Method.Allocate) return this.#allocate(link, msg, auth, existing, fail);
     if (!existing) return fail(437, 'Allocation Mismatch');
-    if (existing.username !== auth.username && parseUser(existing.username) !== auth.user) return fail(441, 'Wrong Credentials');
+    if (parseUser(existing.username) !== auth.user) return fail(441, 'Wrong Credentials');
     switch (msg.method) {
       case Method.Refresh:
         return this.#refresh(link, msg, auth, existing, fail);
@@ -280,9 +281,10 @@ export class TurnCore {
     if (peers.length === 0 || peers.some((p) => p === null)) return fail(400, 'Bad Request: XOR-PEER-ADDRESS');
     const grants: { peer: TransportAddress; relaysOnly: boolean }[] = [];
     for (const peer of peers as TransportAddress[]) {
-      if (peer.family !== a.relay.family) return fail(443, 'Peer Address Family Mismatch');
+      // Policy before family: a forbidden address is refused as such in whatever form it comes.
       const verdict = this.#peerVerdict(peer, false);
-      if (verdict === 'denied') return this.#forbid(link, msg, auth, a, peer, fail);
+      if (verdict === 'denied') return this.#forbid(auth, a, peer, fail);
+      if (peer.family !== a.relay.family) return fail(443, 'Peer Address Family Mismatch');
       grants.push({ peer, relaysOnly: verdict === 'relays-only' });
     }
     const fresh = new Set(grants.map((g) => ipText(g.peer)).filter((ip) => !a.hasPermission(ip)));
@@ -299,13 +301,13 @@ export class TurnCore {
     if (!numberAttr || numberAttr.length !== 4 || !peer) return fail(400, 'Bad Request');
     const channel = numberAttr.readUInt16BE(0);
     if (channel < CHANNEL_MIN || channel > CHANNEL_MAX) return fail(400, 'Bad Request: channel number out of range');
+    const verdict = this.#peerVerdict(peer, true);
+    if (verdict === 'denied') return this.#forbid(auth, a, peer, fail);
     if (peer.family !== a.relay.family) return fail(443, 'Peer Address Family Mismatch');
     const bound = a.peerOf(channel);
     if (bound && addressKey(bound) !== addressKey(peer)) return fail(400, 'Bad Request: channel bound to another peer');
     const other = a.channelOf(peer);
     if (other !== undefined && other !== channel) return fail(400, 'Bad Request: peer bound to another channel');
-    const verdict = this.#peerVerdict(peer, true);
-    if (verdict === 'denied') return this.#forbid(link, msg, auth, a, peer, fail);
     if (!a.hasPermission(ipText(peer)) && a.permissionCount >= this.options.limits.permissionsPerAllocation) return fail(508, 'Insufficient Capacity: too many permissions');
     a.bindChannel(channel, peer, verdict === 'relays-only', this.#now());
     this.#reply(link, responseTo(msg, Class.Success, [SOFTWARE]), auth.key);
@@ -326,10 +328,9 @@ export class TurnCore {
     return 'denied';
   }
 
-  #forbid(link: ClientLink, msg: StunMessage, auth: Authenticated, a: TurnAllocation, peer: TransportAddress, fail: Fail): void {
+  #forbid(auth: Authenticated, a: TurnAllocation, peer: TransportAddress, fail: Fail): void {
     const verdict = this.options.policy.check(peer.ip);
     this.options.log.debug({ user: auth.user, relay: addressKey(a.relay), peer: ipText(peer), reason: verdict.allowed ? '' : verdict.reason }, 'TURN peer refused');
-    void link;
     fail(403, 'Forbidden: peer address not allowed');
   }
 
@@ -420,53 +421,6 @@ function parseUser(username: string): string {
 export function clampLifetime(requested: number | null): number {
   if (requested === null) return Lifetimes.allocationDefault;
   return Math.min(Lifetimes.allocationMax, Math.max(Lifetimes.allocationDefault, requested));
-}
-
-/** The relay binds where the client reached us; a v4-mapped local address means IPv4. */
-function relayBase(local: TransportAddress): TransportAddress {
-  if (local.family === 6 && local.ip.subarray(0, 10).every((b) => b === 0) && local.ip[10] === 0xff && local.ip[11] === 0xff) {
-    return { family: 4, ip: Buffer.from(local.ip.subarray(12)), port: 0 };
-  }
-  return { ...local, port: 0 };
-}
-
-/**
- * Binds a relay UDP socket on `base`'s IP at a random port of the range (even if asked);
- * with `reserveNext` also binds the port after it and hands both back.
- */
-async function bindRelay(
-  base: TransportAddress,
-  range: { min: number; max: number },
-  even: boolean,
-  reserveNext: boolean,
-): Promise<{ socket: UdpSocket; next: UdpSocket | null } | null> {
-  for (let attempt = 0; attempt < 30; attempt++) {
-    let port = range.min + Math.floor(Math.random() * (range.max - range.min + 1));
-    if (even && port % 2 === 1) port = port - 1 >= range.min ? port - 1 : port + 1;
-    if (port > range.max || (reserveNext && port + 1 > range.max)) continue;
-    const socket = await bindUdp(base, port);
-    if (!socket) continue;
-    if (!reserveNext) return { socket, next: null };
-    const next = await bindUdp(base, port + 1);
-    if (next) return { socket, next };
-    socket.close();
-  }
-  return null;
-}
-
-async function bindUdp(base: TransportAddress, port: number): Promise<UdpSocket | null> {
-  const socket = createSocket({ type: base.family === 4 ? 'udp4' : 'udp6', ipv6Only: base.family === 6 });
-  const ok = await new Promise<boolean>((resolve) => {
-    socket.once('error', () => resolve(false));
-    socket.bind({ address: ipText(base), port, exclusive: true }, () => resolve(true));
-  });
-  if (ok) return socket;
-  try {
-    socket.close();
-  } catch {
-    // never bound
-  }
-  return null;
 }
 
 function randomTransactionId(): Buffer {

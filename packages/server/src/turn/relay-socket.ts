@@ -1,0 +1,49 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { ipText, type TransportAddress } from './attributes.js';
+
+/** The relay binds where the client reached us; a v4-mapped local address means IPv4. */
+export function relayBase(local: TransportAddress): TransportAddress {
+  if (local.family === 6 && local.ip.subarray(0, 10).every((b) => b === 0) && local.ip[10] === 0xff && local.ip[11] === 0xff) {
+    return { family: 4, ip: Buffer.from(local.ip.subarray(12)), port: 0 };
+  }
+  return { ...local, port: 0 };
+}
+
+/**
+ * Binds a relay UDP socket on `base`'s IP at a random port of the range (even if asked);
+ * with `reserveNext` also binds the port after it and hands both back.
+ */
+export async function bindRelay(
+  base: TransportAddress,
+  range: { min: number; max: number },
+  even: boolean,
+  reserveNext: boolean,
+): Promise<{ socket: UdpSocket; next: UdpSocket | null } | null> {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    let port = range.min + Math.floor(Math.random() * (range.max - range.min + 1));
+    if (even && port % 2 === 1) port = port - 1 >= range.min ? port - 1 : port + 1;
+    if (port > range.max || (reserveNext && port + 1 > range.max)) continue;
+    const socket = await bindUdp(base, port);
+    if (!socket) continue;
+    if (!reserveNext) return { socket, next: null };
+    const next = await bindUdp(base, port + 1);
+    if (next) return { socket, next };
+    socket.close();
+  }
+  return null;
+}
+
+async function bindUdp(base: TransportAddress, port: number): Promise<UdpSocket | null> {
+  const socket = createSocket({ type: base.family === 4 ? 'udp4' : 'udp6', ipv6Only: base.family === 6 });
+  const ok = await new Promise<boolean>((resolve) => {
+    socket.once('error', () => resolve(false));
+    socket.bind({ address: ipText(base), port, exclusive: true }, () => resolve(true));
+  });
+  if (ok) return socket;
+  try {
+    socket.close();
+  } catch {
+    // never bound
+  }
+  return null;
+}
