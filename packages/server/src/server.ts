@@ -65,6 +65,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       uptimeS: Math.round((Date.now() - startedAt) / 1000),
       sessions: rooms.size,
       connections: signaling.connections.size,
+      ...(turn ? { turn: turn.counters } : {}),
     }),
   });
   const http: HttpServer = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createHttpServer(handler);

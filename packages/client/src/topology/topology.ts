@@ -20,6 +20,8 @@ export interface RemoteMediaStats {
   bytesReceived: number;
   /** Local candidate type of the selected ICE pair: host, srflx, prflx or relay. */
   localCandidateType: string | null;
+  /** How a relayed local candidate reaches its TURN server: udp, tcp or tls (null unless relayed). */
+  localRelayProtocol: string | null;
   connectionState: RTCPeerConnectionState;
 }
 
