@@ -14,6 +14,8 @@ export type ClientTransport = 'udp' | 'tcp' | 'tls';
 
 /** How an allocation talks back to its client. */
 export interface ClientLink {
+  /** Identifies the 5-tuple: transport, client address and port, server address and port. */
+  key: string;
   transport: ClientTransport;
   remote: TransportAddress;
   local: TransportAddress;
@@ -54,6 +56,8 @@ interface Permission {
 
 interface Channel {
   peer: TransportAddress;
+  /** The peer's IP as text, kept so the per-packet path does not format it again. */
+  ip: string;
   expiresAt: number;
 }
 
@@ -133,6 +137,18 @@ export class TurnAllocation {
     return this.#channelByPeer.get(addressKey(peer));
   }
 
+  /** The same, keyed by `ip|port` as Node reports a datagram's sender (the hot path). */
+  channelOfKey(key: string): number | undefined {
+    return this.#channelByPeer.get(key);
+  }
+
+  /** Relays ChannelData from the client to the channel's peer; unbound channels are dropped. */
+  sendOnChannel(channel: number, data: Buffer, now: number): RelayOutcome {
+    const c = this.#channels.get(channel);
+    if (!c) return 'no-permission';
+    return this.sendToPeer(c.peer, data, now, c.ip);
+  }
+
   /** The peer a channel is bound to, if any. */
   peerOf(channel: number): TransportAddress | undefined {
     return this.#channels.get(channel)?.peer;
@@ -140,15 +156,15 @@ export class TurnAllocation {
 
   /** Binds or refreshes a channel; the caller checked it does not clash. Also refreshes the permission. */
   bindChannel(channel: number, peer: TransportAddress, relaysOnly: boolean, now: number): void {
-    this.#channels.set(channel, { peer, expiresAt: now + Lifetimes.channel * 1000 });
+    this.#channels.set(channel, { peer, ip: ipText(peer), expiresAt: now + Lifetimes.channel * 1000 });
     this.#channelByPeer.set(addressKey(peer), channel);
     this.permit(peer, relaysOnly, now);
   }
 
   /** Relays a datagram from the client to a peer, if a permission (and the bandwidth) allows. */
-  sendToPeer(peer: TransportAddress, data: Buffer, now: number): RelayOutcome {
+  sendToPeer(peer: TransportAddress, data: Buffer, now: number, ip = ipText(peer)): RelayOutcome {
     if (this.#closed) return 'closed';
-    const permission = this.#permissions.get(ipText(peer));
+    const permission = this.#permissions.get(ip);
     if (!permission || permission.expiresAt <= now) return 'no-permission';
     if (permission.relaysOnly && !this.hooks.isRelayAddress(peer)) return 'no-permission';
     if (!this.bucket.take(data.length, now)) {
@@ -157,7 +173,7 @@ export class TurnAllocation {
     }
     this.bytesToPeers += data.length;
     this.hooks.relayed(data.length);
-    this.socket.send(data, peer.port, ipText(peer));
+    this.socket.send(data, peer.port, ip);
     return 'sent';
   }
 

@@ -4,8 +4,8 @@ import { networkInterfaces } from 'node:os';
 import { createServer as createTlsServer } from 'node:tls';
 import type { ClientLink, ClientTransport } from './allocation.js';
 import { fromSocket } from './attributes.js';
-import { StreamFramer } from './framing.js';
-import { TurnCore, type TurnCoreOptions, type TurnCounters } from './turn-server.js';
+import { StreamFramer, isChannelData } from './framing.js';
+import { TurnCore, linkKey, type TurnCoreOptions, type TurnCounters } from './turn-server.js';
 
 /** Where the relay listens. Port 0 picks a free one (tests); null turns a listener off. */
 export interface TurnListenOptions {
@@ -91,7 +91,7 @@ export class TurnServer {
 
   #bindUdp(address: string, port: number): Promise<UdpSocket> {
     const v6 = address.includes(':');
-    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 } as Parameters<typeof createSocket>[0]);
+    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind({ address, port }, () => {
@@ -99,9 +99,11 @@ export class TurnServer {
         socket.on('error', () => {}); // ICMP errors from peers and the like: nothing to do
         const local = fromSocket(address, socket.address().port)!;
         socket.on('message', (data, rinfo) => {
+          const key = linkKey('udp', rinfo.address, rinfo.port, local);
+          if (isChannelData(data)) return this.core.channelData(key, data); // the hot path: no objects
           const remote = fromSocket(rinfo.address, rinfo.port);
           if (!remote) return;
-          const link: ClientLink = { transport: 'udp', remote, local, send: (b) => socket.send(b, rinfo.port, rinfo.address) };
+          const link: ClientLink = { key, transport: 'udp', remote, local, send: (b) => socket.send(b, rinfo.port, rinfo.address) };
           void this.core.handle(link, data);
         });
         this.#udp.push(socket);
@@ -140,6 +142,7 @@ export class TurnServer {
     this.#sockets.add(socket);
     socket.setNoDelay(true);
     const link: ClientLink = {
+      key: linkKey(transport, socket.remoteAddress!, socket.remotePort!, local),
       transport,
       remote,
       local,
@@ -159,7 +162,7 @@ export class TurnServer {
         return;
       }
       for (const frame of frames) {
-        void this.core.handle(link, frame).then(() => {
+        void Promise.resolve(this.core.handle(link, frame)).then(() => {
           if (!allocated && this.core.hasAllocation(link)) {
             allocated = true;
             socket.setTimeout(0);

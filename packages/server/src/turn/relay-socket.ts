@@ -34,7 +34,9 @@ export async function bindRelay(
 }
 
 async function bindUdp(base: TransportAddress, port: number): Promise<UdpSocket | null> {
-  const socket = createSocket({ type: base.family === 4 ? 'udp4' : 'udp6', ipv6Only: base.family === 6 });
+  // Bigger kernel buffers than the 208 KiB default ride out the moments the event loop is busy
+  // (the kernel caps them at net.core.rmem_max / wmem_max).
+  const socket = createSocket({ type: base.family === 4 ? 'udp4' : 'udp6', ipv6Only: base.family === 6, recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 });
   const ok = await new Promise<boolean>((resolve) => {
     socket.once('error', () => resolve(false));
     socket.bind({ address: ipText(base), port, exclusive: true }, () => resolve(true));

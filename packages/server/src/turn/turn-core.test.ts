@@ -172,7 +172,7 @@ describe('TURN core: allocations', () => {
     const c = client();
     await c.allocate();
     const intruder = new FakeTurnClient(core, 'mallory', clock);
-    Object.assign(intruder.link, { remote: c.link.remote }); // same 5-tuple, other credentials
+    Object.assign(intruder.link, { remote: c.link.remote, key: c.link.key }); // same 5-tuple, other credentials
     assert.equal(codeOf(await intruder.request(Method.Refresh, [lifetime(600)])), 441);
     assert.equal(core.counters.allocations, 1);
     assert.equal(codeOf(await c.request(Method.Refresh, [lifetime(0)])), 0);

@@ -93,11 +93,30 @@ export class TurnCore {
     return this.#allocations;
   }
 
-  /** Handles one STUN message or ChannelData frame from a client. */
-  async handle(link: ClientLink, packet: Buffer): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Handles one STUN message or ChannelData frame from a client. ChannelData, the bulk of the
+   * traffic, is relayed synchronously; STUN requests may bind sockets, hence the promise.
+   */
+  handle(link: ClientLink, packet: Buffer): Promise<void> | undefined {
+    if (this.#closed) return undefined;
+    if (isChannelData(packet)) {
+      this.channelData(link.key, packet);
+      return undefined;
+    }
+    return this.#stun(link, packet);
+  }
+
+  /** Relays a ChannelData frame from the client of 5-tuple `key` (no link object needed). */
+  channelData(key: string, packet: Buffer): void {
+    const a = this.#allocations.get(key);
+    if (!a || packet.length < 4) return;
+    const length = packet.readUInt16BE(2);
+    if (4 + length > packet.length) return;
+    a.sendOnChannel(packet.readUInt16BE(0), packet.subarray(4, 4 + length), this.#now());
+  }
+
+  async #stun(link: ClientLink, packet: Buffer): Promise<void> {
     try {
-      if (isChannelData(packet)) return this.#channelData(link, packet);
       const decoded = decodeStun(packet);
       if (!decoded.ok) {
         if (decoded.header?.cls === Class.Request) {
@@ -344,25 +363,15 @@ export class TurnCore {
     a.sendToPeer(peer, data, this.#now());
   }
 
-  #channelData(link: ClientLink, packet: Buffer): void {
-    const a = this.#allocations.get(allocationKey(link));
-    if (!a) return;
-    const channel = packet.readUInt16BE(0);
-    const length = packet.readUInt16BE(2);
-    if (4 + length > packet.length) return;
-    const peer = a.peerOf(channel);
-    if (!peer) return;
-    a.sendToPeer(peer, packet.subarray(4, 4 + length), this.#now());
-  }
-
   #toClient(a: TurnAllocation, data: Buffer, ip: string, port: number): void {
-    const peer = fromSocket(normaliseIp(ip), port);
-    if (!peer) return;
-    const channel = a.channelOf(peer);
+    const plain = normaliseIp(ip);
+    const channel = a.channelOfKey(`${plain}|${port}`);
     if (channel !== undefined) {
       a.client.send(encodeChannelData(channel, data, a.client.transport !== 'udp'));
       return;
     }
+    const peer = fromSocket(plain, port);
+    if (!peer) return;
     const indication: StunMessage = {
       method: Method.Data,
       cls: Class.Indication,
@@ -410,7 +419,12 @@ export class TurnCore {
 type Fail = (code: number, reason: string, extra?: StunAttribute[]) => void;
 
 function allocationKey(link: ClientLink): string {
-  return `${link.transport}|${addressKey(link.remote)}|${addressKey(link.local)}`;
+  return link.key;
+}
+
+/** The 5-tuple key of a client link, from the strings Node reports (cheap per datagram). */
+export function linkKey(transport: ClientLink['transport'], remoteIp: string, remotePort: number, local: TransportAddress): string {
+  return `${transport}|${remoteIp}|${remotePort}|${addressKey(local)}`;
 }
 
 function parseUser(username: string): string {

@@ -6,7 +6,7 @@ import { fromSocket, readErrorCode, text, u32, type TransportAddress } from './a
 import { longTermKey, mintCredential } from './credentials.js';
 import { PeerPolicy } from './peer-policy.js';
 import { Attr, Class, Method, decodeStun, encodeStun, getAttr, type StunAttribute, type StunMessage } from './stun-message.js';
-import { TurnCore, type TurnLimits } from './turn-server.js';
+import { TurnCore, linkKey, type TurnLimits } from './turn-server.js';
 
 export const SECRET = 'test-secret';
 export const REALM = 'lectern';
@@ -62,10 +62,13 @@ export class FakeTurnClient {
     const cred = mintCredential(SECRET, participant, 3600, clock.now());
     this.username = cred.username;
     this.password = cred.credential;
+    const port = nextPort++;
+    const local = fromSocket('127.0.0.1', 3478)!;
     this.link = {
+      key: linkKey(transport, '127.0.0.1', port, local),
       transport,
-      remote: fromSocket('127.0.0.1', nextPort++)!,
-      local: fromSocket('127.0.0.1', 3478)!,
+      remote: fromSocket('127.0.0.1', port)!,
+      local,
       send: (b) => this.received.push(b),
     };
   }
