@@ -6,11 +6,10 @@
  * Prints a table, then one JSON line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnServer, waitFor } from '@lectern/testing';
+import { freeUdpPort as freePort, runCommand, spawnServer, uclientSummary, waitFor } from '@lectern/testing';
 import { mintCredential } from '@lectern/server';
 import { probeRtt } from './turn-probe.js';
 
@@ -28,32 +27,10 @@ function percentile(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /** CPU seconds (user + system) a process has used, from /proc. */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-  });
 }
 
 interface Result {
@@ -71,17 +48,16 @@ async function measure(name: string, port: number, pid: number, peerPort: number
   const cred = mintCredential(SECRET, `bench-${name}`, 3600);
   const cpu0 = cpuSeconds(pid);
   const t0 = process.hrtime.bigint();
-  const [out, probe] = await Promise.all([
-    run('/usr/bin/turnutils_uclient', ['-u', cred.username, '-w', cred.credential, '-e', '127.0.0.1', '-r', String(peerPort), '-p', String(port),
+  const [{ out }, probe] = await Promise.all([
+    runCommand('/usr/bin/turnutils_uclient', ['-u', cred.username, '-w', cred.credential, '-e', '127.0.0.1', '-r', String(peerPort), '-p', String(port),
       '-m', String(CLIENTS), '-n', String(MESSAGES), '-l', String(BYTES), '-z', String(INTERVAL_MS), '-c', '127.0.0.1'], 600_000),
     probeRtt(port, SECRET, REALM, peerPort, PROBES, BYTES),
   ]);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = cpuSeconds(pid) - cpu0;
-  const totals = /tot_send_msgs=(\d+), tot_recv_msgs=(\d+)\s*$/m.exec(out);
+  const totals = uclientSummary(out);
   if (!totals) throw new Error(`${name}: no uclient summary:\n${out.slice(-1500)}`);
-  const sent = Number(totals[1]);
-  const received = Number(totals[2]);
+  const { sent, received } = totals;
   // Relayed packets per second: every message crosses the relay twice (out and echoed back),
   // over the wall time of the whole uclient run (uclient's own timer counts whole seconds).
   return {
@@ -115,7 +91,7 @@ async function main(): Promise<void> {
       '--min-port=45000', '--max-port=49999', '--no-cli', '--no-stdout-log', `--log-file=${join(work, 'coturn.log')}`,
       `--userdb=${join(work, 'turndb')}`, `--pidfile=${join(work, 'coturn.pid')}`], { stdio: 'ignore' });
     children.push(coturn);
-    await waitFor(async () => (await run('/usr/bin/turnutils_stunclient', ['-p', String(coturnPort), '127.0.0.1'], 3000)).includes('reflexive'), { what: 'coturn to start', timeoutMs: 20_000 });
+    await waitFor(async () => (await runCommand('/usr/bin/turnutils_stunclient', ['-p', String(coturnPort), '127.0.0.1'], 3000)).out.includes('reflexive'), { what: 'coturn to start', timeoutMs: 20_000 });
 
     // Alternate, so neither always runs on a warmer (or busier) machine.
     const ours = await measure('lectern', lecternPort, lectern.child.pid!, peerPort);

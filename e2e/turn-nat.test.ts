@@ -12,7 +12,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { CHROMIUM_PATH, createSession, expectMediaFlowing, launchBrowser, remoteMedia, spawnServer, waitFor, type ServerProcess, type TestBrowser } from '@lectern/testing';
+import { CHROMIUM_PATH, createSession, expectMediaFlowing, joinByLink, launchBrowser, remoteMedia, spawnServer, waitFor, type ServerProcess, type TestBrowser } from '@lectern/testing';
 
 const TAG = `lct${process.pid % 100000}`;
 const NS = { hA: `${TAG}-hA`, rtA: `${TAG}-rtA`, srv: `${TAG}-srv`, rtB: `${TAG}-rtB`, hB: `${TAG}-hB` } as const;
@@ -110,11 +110,7 @@ async function call(): Promise<{ alice: Page; bob: Page }> {
   const alice = await a.newPage();
   const bob = await b.newPage();
   const code = await createSession(alice, `https://${SRV_A}:${server!.port}/`, 'Alice');
-  await bob.goto(`https://${SRV_B}:${server!.port}/${code}`);
-  await bob.getByLabel('Your name').fill('Bob');
-  const join = bob.getByRole('button', { name: 'Join session' });
-  await waitFor(() => join.isEnabled(), { what: 'the Join button' });
-  await join.click();
+  await joinByLink(bob, `https://${SRV_B}:${server!.port}/`, code, 'Bob');
   await expectMediaFlowing(alice, ['Bob'], 90_000);
   await expectMediaFlowing(bob, ['Alice'], 90_000);
   return { alice, bob };

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSession, expectMediaFlowing, remoteMedia, startTestServer, useServerAndBrowser, waitFor } from '@lectern/testing';
+import { createSession, expectMediaFlowing, joinByLink, remoteMedia, startTestServer, useServerAndBrowser, waitFor } from '@lectern/testing';
 
 // The built-in relay on loopback: nothing but the relay's own ports are reachable through it
 // (no --turn-allow-peer), yet two relay-only browsers meet relay to relay.
@@ -14,11 +14,7 @@ test('two browsers with iceTransportPolicy "relay" get media through the built-i
   const code = await createSession(alice, `${env.server.url}?ice=relay`, 'Alice');
 
 
-  await bob.goto(`${env.server.url}${code}?ice=relay`);
-  await bob.getByLabel('Your name').fill('Bob');
-  const join = bob.getByRole('button', { name: 'Join session' });
-  await waitFor(() => join.isEnabled(), { what: 'the Join button' });
-  await join.click();
+  await joinByLink(bob, env.server.url, code, 'Bob', '?ice=relay');
 
   await expectMediaFlowing(alice, ['Bob'], 60_000);
   await expectMediaFlowing(bob, ['Alice'], 60_000);

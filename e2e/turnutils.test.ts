@@ -3,54 +3,25 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DEFAULTS } from '../config.js';
-import { createLogger } from '../logger.js';
-import { startServer, type LecternServer } from '../server.js';
-import { mintCredential } from './credentials.js';
+import { mintCredential } from '@lectern/server';
+import { freeUdpPort, runCommand as run, startTestServer, uclientSummary, type TestServer } from '@lectern/testing';
 
 const SECRET = 'turnutils-test-secret';
 const TOOLS = ['/usr/bin/turnutils_uclient', '/usr/bin/turnutils_stunclient', '/usr/bin/turnutils_peer'];
 
-let server: LecternServer;
-let dataDir: string;
+let testServer: TestServer;
 let peer: ChildProcess;
 let peerPort: number;
 
-/** Runs a command to completion (bounded); returns exit code and all output. */
-function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
-
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-/** Totals from turnutils_uclient's summary lines. */
+/** Totals from turnutils_uclient's summary lines (the test fails when there are none). */
 function summary(out: string): { sent: number; received: number; lost: number } {
-  const totals = /tot_send_msgs=(\d+), tot_recv_msgs=(\d+)\s*$/m.exec(out);
-  const lost = /Total lost packets (\d+)/.exec(out);
-  assert.ok(totals && lost, `no summary in uclient output:\n${out.slice(-2000)}`);
-  return { sent: Number(totals[1]), received: Number(totals[2]), lost: Number(lost[1]) };
+  const s = uclientSummary(out);
+  assert.ok(s, `no summary in uclient output:\n${out.slice(-2000)}`);
+  return s;
 }
+
+const turn = () => testServer.server.turn!;
 
 function credential(who: string): string[] {
   const c = mintCredential(SECRET, who, 600);
@@ -60,23 +31,12 @@ function credential(who: string): string[] {
 describe('coturn turnutils against the built-in relay', () => {
   before(async () => {
     for (const t of TOOLS) assert.ok(existsSync(t), `${t} is missing: run "npm test" (scripts/ensure-system-deps.sh installs coturn)`);
-    dataDir = await mkdtemp(join(tmpdir(), 'lectern-turnutils-'));
-    server = await startServer(
-      {
-        ...DEFAULTS,
-        port: 0,
-        host: '127.0.0.1',
-        dataDir,
-        qr: false,
-        logLevel: 'silent',
-        turnPort: 0,
-        turnTlsPort: 0,
-        turnSecret: SECRET,
-        // turnutils_uclient relays to a peer on loopback, which is denied by default.
-        turnAllowPeer: ['127.0.0.0/8'],
-      },
-      createLogger('silent'),
-    );
+    testServer = await startTestServer({
+      http: false, // HTTPS, so TURN over TLS runs too
+      turnSecret: SECRET,
+      // turnutils_uclient relays to a peer on loopback, which is denied by default.
+      turnAllowPeer: ['127.0.0.0/8'],
+    });
     peerPort = await freeUdpPort();
     // turnutils_peer is coturn's UDP echo peer for uclient.
     peer = spawn('/usr/bin/turnutils_peer', ['-L', '127.0.0.1', '-p', String(peerPort)], { stdio: 'ignore' });
@@ -84,12 +44,11 @@ describe('coturn turnutils against the built-in relay', () => {
 
   after(async () => {
     peer?.kill('SIGKILL');
-    await server?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await testServer?.close();
   });
 
   test('turnutils_stunclient gets its reflexive address over UDP', async () => {
-    const { code, out } = await run('/usr/bin/turnutils_stunclient', ['-p', String(server.turn!.ports.udp), '127.0.0.1'], 20_000);
+    const { code, out } = await run('/usr/bin/turnutils_stunclient', ['-p', String(turn().ports.udp), '127.0.0.1'], 20_000);
     assert.equal(code, 0, out);
     assert.match(out, /UDP reflexive addr: 127\.0\.0\.1:\d+/);
   });
@@ -100,16 +59,16 @@ describe('coturn turnutils against the built-in relay', () => {
     ['TLS', ['-t', '-S'], 'tls'],
   ] as const) {
     test(`turnutils_uclient over ${name}: channels and RTCP reservations, 5 clients × 200 messages, ${name === 'TLS' ? 'every byte relayed' : '0 lost'}`, async (t) => {
-      const before = server.turn!.counters;
+      const before = turn().counters;
       const { code, out } = await run('/usr/bin/turnutils_uclient', [
-        ...flags, '-p', String(server.turn!.ports[port]), ...credential(`uclient-${name}`),
+        ...flags, '-p', String(turn().ports[port]), ...credential(`uclient-${name}`),
         '-e', '127.0.0.1', '-r', String(peerPort), '-n', '200', '-m', '5', '-l', '170', '-z', '5', '127.0.0.1',
       ]);
       assert.equal(code, 0, out.slice(-2000));
       const s = summary(out);
       t.diagnostic(`${name}: sent ${s.sent}, received ${s.received}, lost ${s.lost}`);
       assert.ok(s.sent >= 1000, `sent ${s.sent}`);
-      const after = server.turn!.counters;
+      const after = turn().counters;
       assert.ok(after.allocationsCreated >= before.allocationsCreated + 5, 'an allocation per client');
       assert.equal(after.bytesRelayed - before.bytesRelayed, 2 * s.sent * 170, 'every message relayed to the peer and back to the client');
       assert.equal(after.packetsDropped, before.packetsDropped);
@@ -126,7 +85,7 @@ describe('coturn turnutils against the built-in relay', () => {
   }
 
   test('turnutils_uclient with Send/Data indications and client-to-client relaying (-s -y), 0 lost', async () => {
-    const { code, out } = await run('/usr/bin/turnutils_uclient', ['-s', '-y', '-p', String(server.turn!.ports.udp), ...credential('uclient-y'), '-n', '100', '-m', '4', '-z', '5', '127.0.0.1']);
+    const { code, out } = await run('/usr/bin/turnutils_uclient', ['-s', '-y', '-p', String(turn().ports.udp), ...credential('uclient-y'), '-n', '100', '-m', '4', '-z', '5', '127.0.0.1']);
     assert.equal(code, 0, out.slice(-2000));
     const s = summary(out);
     assert.equal(s.received, s.sent);
@@ -136,7 +95,7 @@ describe('coturn turnutils against the built-in relay', () => {
 
   test('a wrong password cannot allocate', async () => {
     const [, user] = credential('intruder');
-    const { code, out } = await run('/usr/bin/turnutils_uclient', ['-p', String(server.turn!.ports.udp), '-u', user!, '-w', 'd3JvbmcgcGFzc3dvcmQ=', '-e', '127.0.0.1', '-r', String(peerPort), '-n', '5', '127.0.0.1'], 30_000);
+    const { code, out } = await run('/usr/bin/turnutils_uclient', ['-p', String(turn().ports.udp), '-u', user!, '-w', 'd3JvbmcgcGFzc3dvcmQ=', '-e', '127.0.0.1', '-r', String(peerPort), '-n', '5', '127.0.0.1'], 30_000);
     assert.notEqual(code, 0);
     assert.match(out, /Cannot complete Allocation|error 401/);
     assert.doesNotMatch(out, /tot_recv_msgs=[1-9]/);
