@@ -47,7 +47,10 @@ export class TurnServer {
     options: TurnCoreOptions,
     private readonly listen: TurnListenOptions,
   ) {
-    this.core = new TurnCore(options);
+    this.core = new TurnCore({
+      ...options,
+      localAddresses: () => this.#udp.map((s) => fromSocket(s.address().address, s.address().port)).filter((a) => a !== null),
+    });
   }
 
   /** Active allocations, relayed bytes and drops. */

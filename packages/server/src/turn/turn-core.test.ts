@@ -148,6 +148,19 @@ describe('TURN core: allocations', () => {
     assert.equal(codeOf(await c.allocate()), 437);
   });
 
+  test('a client that came in over IPv6 gets an IPv4 relay from another local address; none → 440', async () => {
+    const { core, clock } = setup({ localAddresses: [addr('::1', 3478), addr('127.0.0.1', 3478)] });
+    const c = new FakeTurnClient(core, 'alice', clock);
+    Object.assign(c.link, { remote: addr('::1', 40123), local: addr('::1', 3478), key: 'udp|::1|40123|::1|3478' });
+    const ok = await c.allocate();
+    assert.equal(codeOf(ok), 0);
+    assert.equal(decodeXorAddress(getAttr(ok, Attr.XorRelayedAddress)!, ok.transactionId)!.family, 4);
+    const bare = setup();
+    const d = new FakeTurnClient(bare.core, 'alice', bare.clock);
+    Object.assign(d.link, { remote: addr('::1', 40124), local: addr('::1', 3478), key: 'udp|::1|40124|::1|3478' });
+    assert.equal(codeOf(await d.allocate()), 440);
+  });
+
   test('REQUESTED-TRANSPORT missing → 400, TCP → 442; unknown comprehension-required attribute → 420', async () => {
     const { client } = setup();
     const c = client();

@@ -51,6 +51,11 @@ export interface TurnCoreOptions {
   log: Logger;
   /** The clock (ms); tests move it. */
   now?: () => number;
+  /**
+   * This server's addresses (the UDP listeners'), for a relay of the other family than the one
+   * the client came in on: a browser that reached us over IPv6 still asks for an IPv4 relay.
+   */
+  localAddresses?: () => TransportAddress[];
 }
 
 /** Counters for the metrics endpoint. */
@@ -215,8 +220,14 @@ export class TurnCore {
     const familyAttr = getAttr(msg, Attr.RequestedAddressFamily);
     const family = familyAttr ? (familyAttr[0] === 1 ? 4 : familyAttr[0] === 2 ? 6 : 0) : 4;
     if (family === 0) return fail(440, 'Address Family not Supported');
-    const local = relayBase(link.local);
-    if (local.family !== family) return fail(440, 'Address Family not Supported');
+    let local = relayBase(link.local);
+    if (local.family !== family) {
+      const others = (this.options.localAddresses?.() ?? []).filter((a) => a.family === family);
+      // Prefer an address others can reach: not loopback, when there is one.
+      const pick = others.find((a) => !(a.family === 4 ? a.ip[0] === 127 : a.ip.subarray(0, 15).every((b) => b === 0))) ?? others[0];
+      if (!pick) return fail(440, 'Address Family not Supported');
+      local = relayBase(pick);
+    }
     const { limits } = this.options;
     let mine = 0;
     for (const a of this.#allocations.values()) if (a.user === auth.user) mine++;

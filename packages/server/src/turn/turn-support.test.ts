@@ -28,7 +28,9 @@ export const LIMITS: TurnLimits = {
   relayPorts: { min: 20000, max: 60000 },
 };
 
-export function makeCore(options: { limits?: Partial<TurnLimits>; allow?: string[]; clock?: ManualClock } = {}): { core: TurnCore; clock: ManualClock } {
+export function makeCore(
+  options: { limits?: Partial<TurnLimits>; allow?: string[]; clock?: ManualClock; localAddresses?: TransportAddress[] } = {},
+): { core: TurnCore; clock: ManualClock } {
   const clock = options.clock ?? new ManualClock();
   const core = new TurnCore({
     realm: REALM,
@@ -39,6 +41,7 @@ export function makeCore(options: { limits?: Partial<TurnLimits>; allow?: string
     limits: { ...LIMITS, ...options.limits },
     log: pino({ level: 'silent' }),
     now: clock.now,
+    localAddresses: () => options.localAddresses ?? [],
   });
   return { core, clock };
 }
