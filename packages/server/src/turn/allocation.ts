@@ -102,7 +102,13 @@ export class TurnAllocation {
   ) {
     this.createdAt = now;
     this.expiresAt = now + lifetimeS * 1000;
-    socket.on('message', (data, rinfo) => this.#fromPeer(data, rinfo.address, rinfo.port));
+    socket.on('message', (data, rinfo) => {
+      try {
+        this.#fromPeer(data, rinfo.address, rinfo.port);
+      } catch {
+        // The client's socket went away mid-send; the allocation is about to be deleted.
+      }
+    });
   }
 
   get closed(): boolean {

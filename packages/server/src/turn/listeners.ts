@@ -125,13 +125,19 @@ export class TurnServer {
     server.on('error', () => {});
     server.maxConnections = 10_000;
     this.#streams.push(server);
-    const host = this.listen.hosts.length === 1 ? this.listen.hosts[0] : '::';
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ port, host }, () => {
-        server.off('error', reject);
-        resolve((server.address() as { port: number }).port);
+    const host = this.listen.hosts.length === 1 ? this.listen.hosts[0]! : '::';
+    const attempt = (h: string) =>
+      new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port, host: h }, () => {
+          server.off('error', reject);
+          resolve((server.address() as { port: number }).port);
+        });
       });
+    // Machines with IPv6 turned off cannot bind "::"; fall back to every IPv4 address.
+    return attempt(host).catch((err: NodeJS.ErrnoException) => {
+      if (host === '::' && (err.code === 'EAFNOSUPPORT' || err.code === 'EADDRNOTAVAIL')) return attempt('0.0.0.0');
+      throw err;
     });
   }
 

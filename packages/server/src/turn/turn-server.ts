@@ -117,7 +117,11 @@ export class TurnCore {
     if (!a || packet.length < 4) return;
     const length = packet.readUInt16BE(2);
     if (4 + length > packet.length) return;
-    a.sendOnChannel(packet.readUInt16BE(0), packet.subarray(4, 4 + length), this.#now());
+    try {
+      a.sendOnChannel(packet.readUInt16BE(0), packet.subarray(4, 4 + length), this.#now());
+    } catch (err) {
+      this.options.log.debug({ err }, 'ChannelData not relayed');
+    }
   }
 
   async #stun(link: ClientLink, packet: Buffer): Promise<void> {
