@@ -3,7 +3,7 @@ import { createServer as createTcpServer, type Server as TcpServer, type Socket 
 import { networkInterfaces } from 'node:os';
 import { createServer as createTlsServer } from 'node:tls';
 import type { ClientLink, ClientTransport } from './allocation.js';
-import { fromSocket } from './attributes.js';
+import { addressKey, fromSocket } from './attributes.js';
 import { StreamFramer, isChannelData } from './framing.js';
 import { TurnCore, linkKey, type TurnCoreOptions, type TurnCounters } from './turn-server.js';
 
@@ -101,8 +101,9 @@ export class TurnServer {
         socket.off('error', reject);
         socket.on('error', () => {}); // ICMP errors from peers and the like: nothing to do
         const local = fromSocket(address, socket.address().port)!;
+        const localKey = addressKey(local); // formatted once, not per datagram
         socket.on('message', (data, rinfo) => {
-          const key = linkKey('udp', rinfo.address, rinfo.port, local);
+          const key = linkKey('udp', rinfo.address, rinfo.port, localKey);
           if (isChannelData(data)) return this.core.channelData(key, data); // the hot path: no objects
           const remote = fromSocket(rinfo.address, rinfo.port);
           if (!remote) return;

@@ -438,8 +438,8 @@ function allocationKey(link: ClientLink): string {
 }
 
 /** The 5-tuple key of a client link, from the strings Node reports (cheap per datagram). */
-export function linkKey(transport: ClientLink['transport'], remoteIp: string, remotePort: number, local: TransportAddress): string {
-  return `${transport}|${remoteIp}|${remotePort}|${addressKey(local)}`;
+export function linkKey(transport: ClientLink['transport'], remoteIp: string, remotePort: number, local: TransportAddress | string): string {
+  return `${transport}|${remoteIp}|${remotePort}|${typeof local === 'string' ? local : addressKey(local)}`;
 }
 
 function parseUser(username: string): string {
