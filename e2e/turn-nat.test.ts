@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { CHROMIUM_PATH, createSession, expectMediaFlowing, joinByLink, launchBrowser, remoteMedia, spawnServer, waitFor, type ServerProcess, type TestBrowser } from '@lectern/testing';
 
-const TAG = `lct${process.pid % 100000}`;
+const TAG = `lct${process.pid}`;
 const NS = { hA: `${TAG}-hA`, rtA: `${TAG}-rtA`, srv: `${TAG}-srv`, rtB: `${TAG}-rtB`, hB: `${TAG}-hB` } as const;
 const SRV_A = '203.0.113.1';
 const SRV_B = '198.51.100.1';
@@ -40,6 +40,21 @@ function namespaceProblem(): string | null {
 
 function destroyLab(): void {
   for (const ns of Object.values(NS)) sh(['ip', 'netns', 'del', ns], true);
+}
+
+/** Removes namespaces left by an earlier run that was killed outright (its pid is gone). */
+function removeStaleLabs(): void {
+  for (const line of sh(['ip', 'netns', 'list'], true).out.split('\n')) {
+    const m = /^(lct(\d+)-(?:hA|rtA|srv|rtB|hB|probe))\b/.exec(line.trim());
+    if (!m || Number(m[2]) === process.pid) continue;
+    let alive = true;
+    try {
+      process.kill(Number(m[2]), 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) sh(['ip', 'netns', 'del', m[1]!], true);
+  }
 }
 
 /** A veth pair between two namespaces, with an address on each end. */
@@ -122,7 +137,14 @@ async function hangUp(): Promise<void> {
 
 describe('NAT and firewall matrix (network namespaces)', { skip: problem ? `network namespaces unavailable: ${problem}` : false }, () => {
   before(async () => {
-    process.on('exit', destroyLab); // even when the runner is killed mid-test
+    removeStaleLabs();
+    process.on('exit', destroyLab); // also when a test fails or times out
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        destroyLab();
+        process.exit(1);
+      });
+    }
     work = mkdtempSync(join(tmpdir(), 'lectern-nat-'));
     buildLab();
     server = await spawnServer(['--host', '0.0.0.0', '--port', '0', '--data-dir', join(work, 'data')], {}, ['ip', 'netns', 'exec', NS.srv]);
