@@ -66,7 +66,8 @@ export function embeddedV4(ip: Buffer): Buffer | null {
 }
 
 /** The verdict on one peer address. */
-export type PeerVerdict = { allowed: true } | { allowed: false; reason: string };
+/** `explicit`: allowed by an operator's `--turn-allow-peer` range, not merely by being public. */
+export type PeerVerdict = { allowed: true; explicit: boolean } | { allowed: false; reason: string };
 
 /**
  * Which peers a relay may talk to: public unicast addresses, plus ranges an operator opens
@@ -82,16 +83,16 @@ export class PeerPolicy {
 
   check(ip: Buffer): PeerVerdict {
     const v4 = ip.length === 4 ? ip : embeddedV4(ip);
-    if (this.#allowed(ip) || (v4 && this.#allowed(v4))) return { allowed: true };
+    if (this.#allowed(ip) || (v4 && this.#allowed(v4))) return { allowed: true, explicit: true };
     if (v4) {
       const hit = DENIED_V4.find((r) => inRange(v4, r));
       if (hit) return { allowed: false, reason: ip.length === 4 ? hit.label : `${hit.label}, embedded in IPv6` };
       // An IPv4-compatible address of a public host is still not an address anyone uses.
       if (ip.length === 16 && inRange(ip, DENIED_V6[0]!) && !(ip[10] === 0xff && ip[11] === 0xff)) return { allowed: false, reason: DENIED_V6[0]!.label };
-      return { allowed: true };
+      return { allowed: true, explicit: false };
     }
     const hit = DENIED_V6.find((r) => inRange(ip, r));
-    return hit ? { allowed: false, reason: hit.label } : { allowed: true };
+    return hit ? { allowed: false, reason: hit.label } : { allowed: true, explicit: false };
   }
 
   #allowed(ip: Buffer): boolean {

@@ -255,6 +255,20 @@ describe('TURN core: permissions, channels, relaying', () => {
     assert.equal(core.counters.bytesRelayed, bytes + 6, 'nothing sent to port 22');
   });
 
+  test("the server's own public address is no peer, except its relays or where an operator allowed it", async () => {
+    const own = [addr('198.51.100.1', 3478)];
+    const { client } = setup({ localAddresses: own });
+    const c = client();
+    await c.allocate();
+    assert.equal(codeOf(await withPeer(c, Method.ChannelBind, [addr('198.51.100.1', 3478)], [channelNumber(0x4020)])), 403, 'its own TURN port');
+    assert.equal(codeOf(await withPeer(c, Method.ChannelBind, [addr('198.51.100.1', 443)], [channelNumber(0x4021)])), 403, 'its web server');
+    assert.equal(codeOf(await withPeer(c, Method.ChannelBind, [addr('198.51.100.2', 443)], [channelNumber(0x4022)])), 0, 'a neighbour is fine');
+    const opened = setup({ localAddresses: own, allow: ['198.51.100.1/32'] });
+    const d = opened.client();
+    await d.allocate();
+    assert.equal(codeOf(await withPeer(d, Method.ChannelBind, [addr('198.51.100.1', 443)], [channelNumber(0x4023)])), 0, 'allowed explicitly');
+  });
+
   test('at most N permissions per allocation → 508', async () => {
     const { client } = setup({ limits: { permissionsPerAllocation: 3 } });
     const c = client();

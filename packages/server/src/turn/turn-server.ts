@@ -353,13 +353,22 @@ export class TurnCore {
    * browsers on a LAN server can meet, without opening the server's other ports).
    */
   #peerVerdict(peer: TransportAddress, portKnown: boolean): 'allowed' | 'relays-only' | 'denied' {
-    if (this.options.policy.check(peer.ip).allowed) return 'allowed';
+    const policy = this.options.policy.check(peer.ip);
     const ip = ipText(peer);
+    // The server's own public address is public, but its other services (this very listener,
+    // the web server) are no peers: there only relays count, unless an operator allowed it.
+    if (policy.allowed && (policy.explicit || !this.#isOwnAddress(ip))) return 'allowed';
     for (const other of this.#byRelay.values()) {
       if (ipText(other.relay) !== ip) continue;
       if (!portKnown || other.relay.port === peer.port) return 'relays-only';
     }
     return 'denied';
+  }
+
+  #isOwnAddress(ip: string): boolean {
+    for (const a of this.options.localAddresses?.() ?? []) if (ipText(a) === ip) return true;
+    for (const a of this.#byRelay.values()) if (ipText(a.relay) === ip) return true;
+    return false;
   }
 
   #forbid(auth: Authenticated, a: TurnAllocation, peer: TransportAddress, fail: Fail): void {
