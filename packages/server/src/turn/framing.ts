@@ -18,10 +18,11 @@ export function isChannelData(buf: Buffer): boolean {
 /** Builds a ChannelData message; stream transports pad it to a multiple of 4 (§12.5). */
 export function encodeChannelData(channel: number, data: Buffer, pad: boolean): Buffer {
   const padding = pad ? (4 - (data.length % 4)) % 4 : 0;
-  const out = Buffer.alloc(4 + data.length + padding);
+  const out = Buffer.allocUnsafe(4 + data.length + padding); // every byte is written below
   out.writeUInt16BE(channel, 0);
   out.writeUInt16BE(data.length, 2);
   data.copy(out, 4);
+  out.fill(0, 4 + data.length);
   return out;
 }
 

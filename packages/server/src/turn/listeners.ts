@@ -5,6 +5,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { ClientLink, ClientTransport } from './allocation.js';
 import { addressKey, fromSocket } from './attributes.js';
 import { StreamFramer, isChannelData } from './framing.js';
+import { literalLookup } from './relay-socket.js';
 import { TurnCore, linkKey, type TurnCoreOptions, type TurnCounters } from './turn-server.js';
 
 /** Where the relay listens. Port 0 picks a free one (tests); null turns a listener off. */
@@ -94,7 +95,7 @@ export class TurnServer {
 
   #bindUdp(address: string, port: number): Promise<UdpSocket> {
     const v6 = address.includes(':');
-    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20, lookup: literalLookup as never });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind({ address, port }, () => {

@@ -1,6 +1,14 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { ipText, type TransportAddress } from './attributes.js';
 
+/**
+ * dgram resolves every destination through dns.lookup, which for an IP literal still costs a
+ * nextTick and closures per datagram. Relays only ever send to literal addresses: answer at once.
+ */
+export function literalLookup(address: string, _options: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  callback(null, address, address.includes(':') ? 6 : 4);
+}
+
 /** The relay binds where the client reached us; a v4-mapped local address means IPv4. */
 export function relayBase(local: TransportAddress): TransportAddress {
   if (local.family === 6 && local.ip.subarray(0, 10).every((b) => b === 0) && local.ip[10] === 0xff && local.ip[11] === 0xff) {
@@ -36,7 +44,13 @@ export async function bindRelay(
 async function bindUdp(base: TransportAddress, port: number): Promise<UdpSocket | null> {
   // Bigger kernel buffers than the 208 KiB default ride out the moments the event loop is busy
   // (the kernel caps them at net.core.rmem_max / wmem_max).
-  const socket = createSocket({ type: base.family === 4 ? 'udp4' : 'udp6', ipv6Only: base.family === 6, recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 });
+  const socket = createSocket({
+    type: base.family === 4 ? 'udp4' : 'udp6',
+    ipv6Only: base.family === 6,
+    recvBufferSize: 1 << 20,
+    sendBufferSize: 1 << 20,
+    lookup: literalLookup as never,
+  });
   const ok = await new Promise<boolean>((resolve) => {
     socket.once('error', () => resolve(false));
     socket.bind({ address: ipText(base), port, exclusive: true }, () => resolve(true));
