@@ -9,6 +9,12 @@ export const Lifetimes = {
   channel: 600,
 } as const;
 
+/** Requested lifetime → granted lifetime: the default when absent or shorter, at most the maximum. */
+export function clampLifetime(requested: number | null): number {
+  if (requested === null) return Lifetimes.allocationDefault;
+  return Math.min(Lifetimes.allocationMax, Math.max(Lifetimes.allocationDefault, requested));
+}
+
 /** The transport between the client and the server. */
 export type ClientTransport = 'udp' | 'tcp' | 'tls';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Logger } from 'pino';
-import { TurnAllocation, ByteBucket, Lifetimes, normaliseIp, type ClientLink } from './allocation.js';
+import { TurnAllocation, ByteBucket, clampLifetime, normaliseIp, type ClientLink } from './allocation.js';
 import {
   addressKey,
   decodeXorAddress,
@@ -19,6 +19,7 @@ import {
 } from './attributes.js';
 import { TurnAuthenticator, type Authenticated } from './auth.js';
 import { CHANNEL_MAX, CHANNEL_MIN, encodeChannelData, isChannelData } from './framing.js';
+import { PeerGate } from './peer-gate.js';
 import type { PeerPolicy } from './peer-policy.js';
 import { bindRelay, relayBase } from './relay-socket.js';
 import { Attr, Class, Method, decodeStun, encodeStun, fingerprintOk, getAttr, responseTo, type StunAttribute, type StunMessage } from './stun-message.js';
@@ -76,6 +77,7 @@ export class TurnCore {
   readonly #byRelay = new Map<string, TurnAllocation>();
   readonly #reservations = new Map<string, { socket: UdpSocket; base: TransportAddress; timer: NodeJS.Timeout }>();
   readonly #auth: TurnAuthenticator;
+  readonly #gate: PeerGate;
   readonly #now: () => number;
   #created = 0;
   #bytes = 0;
@@ -84,6 +86,11 @@ export class TurnCore {
 
   constructor(private readonly options: TurnCoreOptions) {
     this.#now = options.now ?? Date.now;
+    this.#gate = new PeerGate(
+      options.policy,
+      () => options.localAddresses?.() ?? [],
+      () => [...this.#byRelay.values()].map((a) => a.relay),
+    );
     this.#auth = new TurnAuthenticator(options.secret, options.realm, options.nonceKey, options.nonceLifetimeMs ?? 600_000);
   }
 
@@ -316,7 +323,7 @@ export class TurnCore {
     const grants: { peer: TransportAddress; relaysOnly: boolean }[] = [];
     for (const peer of peers as TransportAddress[]) {
       // Policy before family: a forbidden address is refused as such in whatever form it comes.
-      const verdict = this.#peerVerdict(peer, false);
+      const verdict = this.#gate.access(peer, false);
       if (verdict === 'denied') return this.#forbid(auth, a, peer, fail);
       if (peer.family !== a.relay.family) return fail(443, 'Peer Address Family Mismatch');
       grants.push({ peer, relaysOnly: verdict === 'relays-only' });
@@ -335,7 +342,7 @@ export class TurnCore {
     if (!numberAttr || numberAttr.length !== 4 || !peer) return fail(400, 'Bad Request');
     const channel = numberAttr.readUInt16BE(0);
     if (channel < CHANNEL_MIN || channel > CHANNEL_MAX) return fail(400, 'Bad Request: channel number out of range');
-    const verdict = this.#peerVerdict(peer, true);
+    const verdict = this.#gate.access(peer, true);
     if (verdict === 'denied') return this.#forbid(auth, a, peer, fail);
     if (peer.family !== a.relay.family) return fail(443, 'Peer Address Family Mismatch');
     const bound = a.peerOf(channel);
@@ -347,33 +354,8 @@ export class TurnCore {
     this.#reply(link, responseTo(msg, Class.Success, [SOFTWARE]), auth.key);
   }
 
-  /**
-   * May this allocation relay to `peer`? Policy first; a denied address that is another
-   * relay of this very server is allowed, but only towards relay ports (so two relay-only
-   * browsers on a LAN server can meet, without opening the server's other ports).
-   */
-  #peerVerdict(peer: TransportAddress, portKnown: boolean): 'allowed' | 'relays-only' | 'denied' {
-    const policy = this.options.policy.check(peer.ip);
-    const ip = ipText(peer);
-    // The server's own public address is public, but its other services (this very listener,
-    // the web server) are no peers: there only relays count, unless an operator allowed it.
-    if (policy.allowed && (policy.explicit || !this.#isOwnAddress(ip))) return 'allowed';
-    for (const other of this.#byRelay.values()) {
-      if (ipText(other.relay) !== ip) continue;
-      if (!portKnown || other.relay.port === peer.port) return 'relays-only';
-    }
-    return 'denied';
-  }
-
-  #isOwnAddress(ip: string): boolean {
-    for (const a of this.options.localAddresses?.() ?? []) if (ipText(a) === ip) return true;
-    for (const a of this.#byRelay.values()) if (ipText(a.relay) === ip) return true;
-    return false;
-  }
-
   #forbid(auth: Authenticated, a: TurnAllocation, peer: TransportAddress, fail: Fail): void {
-    const verdict = this.options.policy.check(peer.ip);
-    this.options.log.debug({ user: auth.user, relay: addressKey(a.relay), peer: ipText(peer), reason: verdict.allowed ? '' : verdict.reason }, 'TURN peer refused');
+    this.options.log.debug({ user: auth.user, relay: addressKey(a.relay), peer: ipText(peer), reason: this.#gate.reason(peer) }, 'TURN peer refused');
     fail(403, 'Forbidden: peer address not allowed');
   }
 
@@ -455,11 +437,6 @@ function parseUser(username: string): string {
   return username.slice(username.indexOf(':') + 1);
 }
 
-/** Requested lifetime → granted lifetime: the default when absent or shorter, at most the maximum. */
-export function clampLifetime(requested: number | null): number {
-  if (requested === null) return Lifetimes.allocationDefault;
-  return Math.min(Lifetimes.allocationMax, Math.max(Lifetimes.allocationDefault, requested));
-}
 
 function randomTransactionId(): Buffer {
   return randomBytes(12);
