@@ -91,6 +91,8 @@ async function main(): Promise<void> {
       '--min-port=45000', '--max-port=49999', '--no-cli', '--no-stdout-log', `--log-file=${join(work, 'coturn.log')}`,
       `--userdb=${join(work, 'turndb')}`, `--pidfile=${join(work, 'coturn.pid')}`], { stdio: 'ignore' });
     children.push(coturn);
+    // A missing binary must fail the run through `finally` (which stops the others), not crash it.
+    for (const c of children) c.on('error', (err) => console.error(`cannot start ${c.spawnfile}: ${err.message}`));
     await waitFor(async () => (await runCommand('/usr/bin/turnutils_stunclient', ['-p', String(coturnPort), '127.0.0.1'], 3000)).out.includes('reflexive'), { what: 'coturn to start', timeoutMs: 20_000 });
 
     // Alternate, so neither always runs on a warmer (or busier) machine.
