@@ -268,7 +268,16 @@ export class FakePeerConnection {
   stats: RTCStatsReport = new Map() as unknown as RTCStatsReport;
   #offers = 0;
 
-  constructor(readonly config: RTCConfiguration) {}
+  constructor(public config: RTCConfiguration) {}
+
+  getConfiguration(): RTCConfiguration {
+    return this.config;
+  }
+
+  setConfiguration(config: RTCConfiguration): void {
+    this.calls.push('setConfiguration');
+    this.config = config;
+  }
 
   addTransceiver(trackOrKind: MediaStreamTrack | string, init?: RTCRtpTransceiverInit): FakeTransceiver {
     const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;

@@ -3,6 +3,7 @@ import {
   LecternError,
   normalizeSessionCode,
   type ClientMessage,
+  type IceServer,
   type ParticipantInfo,
   type ServerMessage,
   type ServerMessageOf,
@@ -103,6 +104,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   #meterTrack: MediaStreamTrack | null = null;
   #levelTimer: unknown = null;
   #resumeToken: string | null = null;
+  /** ICE servers renewed by `ice-servers` since the last `welcome`. */
+  #iceServers: IceServer[] | null = null;
   #localDetector = new SpeakingDetector();
   /** File transfers to and from the other participants, peer to peer. */
   readonly files: FileTransfers;
@@ -132,6 +135,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       if (s === 'reconnecting' && this.#sm.can('reconnecting')) this.#sm.transition('reconnecting');
     });
     this.#signal.on('welcome', (_w, again) => {
+      this.#iceServers = null; // a new welcome carries fresh ones
       if (again) void this.#afterReconnect();
     });
   }
@@ -271,7 +275,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   #createTopology(selfId: string, kind: 'mesh' | 'sfu'): Topology {
-    const options = { iceServers: this.#signal.welcome?.iceServers ?? [], iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' };
+    const options = { iceServers: this.#iceServers ?? this.#signal.welcome?.iceServers ?? [], iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' };
     const send = (m: ClientMessage) => void this.#signal.send(m);
     const tracks = this.#media?.tracks ?? { audio: null, video: null };
     const topology: Topology =
@@ -444,6 +448,11 @@ export class Room extends TypedEmitter<RoomEvents> {
         return;
       case 'error':
         this.emit('error', new LecternError(m.code, m.message));
+        return;
+      case 'ice-servers':
+        // Renewed TURN credentials: new connections use them, live ones get them for ICE restarts.
+        this.#iceServers = m.iceServers;
+        for (const t of this.#topologies()) t.setIceServers(m.iceServers);
         return;
       default:
         return; // replies are consumed by requests; others are not for the room

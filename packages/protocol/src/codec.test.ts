@@ -51,6 +51,7 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { type: 'chat-error', id: 'abcdefgh12', code: 'CHAT_TOO_LONG', message: 'too long' },
   { type: 'pong', t: 1 },
   { type: 'error', code: 'BAD_MESSAGE', message: 'bad', ref: 'join' },
+  { type: 'ice-servers', iceServers: [{ urls: 'stun:10.0.0.2:3478' }, { urls: ['turn:10.0.0.2:3478?transport=udp'], username: '1767225600:p1', credential: 'c2VjcmV0' }] },
   { type: 'bye', reason: 'shutdown' },
 ];
 

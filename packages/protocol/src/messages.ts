@@ -216,6 +216,11 @@ export const ErrorMessageSchema = z.object({
   message: z.string(),
   ref: z.string().optional(),
 });
+/**
+ * Fresh ICE servers (new TURN credentials) before the ones from `welcome` expire. The client
+ * applies them to its peer connections (`setConfiguration`) and uses them for new ones.
+ */
+export const IceServersSchema = z.object({ type: z.literal('ice-servers'), iceServers: z.array(IceServerSchema) });
 /** The server is shutting down; clients should reconnect later. */
 export const ByeSchema = z.object({ type: z.literal('bye'), reason: z.enum(['shutdown']) });
 
@@ -241,6 +246,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   SfuSlotsSchema,
   PongSchema,
   ErrorMessageSchema,
+  IceServersSchema,
   ByeSchema,
 ]);
 

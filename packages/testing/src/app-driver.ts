@@ -11,9 +11,9 @@ export async function createSession(page: Page, baseUrl: string, name: string): 
   return (await code.textContent())!.trim();
 }
 
-/** Opens a session's link, waits for the pre-join screen and joins under `name`. */
-export async function joinByLink(page: Page, baseUrl: string, code: string, name: string): Promise<void> {
-  await page.goto(new URL(code, baseUrl).toString());
+/** Opens a session's link (plus `search`, e.g. `?ice=relay`), waits for the pre-join screen and joins under `name`. */
+export async function joinByLink(page: Page, baseUrl: string, code: string, name: string, search = ''): Promise<void> {
+  await page.goto(`${new URL(code, baseUrl).toString()}${search}`);
   await page.getByLabel('Your name').fill(name);
   const join = page.getByRole('button', { name: 'Join session' });
   await waitFor(() => join.isEnabled(), { what: 'the Join button to be enabled' });

@@ -2,3 +2,4 @@ export { startTestServer, spawnServer, waitFor, WEB_ROOT, LECTERN_BIN, type Test
 export { launchBrowser, useServerAndBrowser, remoteMedia, expectMediaFlowing, CHROMIUM_ARGS, CHROMIUM_PATH, type TestBrowser, type PeerMedia } from './browser.js';
 export { createSession, joinByLink, remoteTileNames, openChat, sendChat, chatMessages, type ShownChatMessage } from './app-driver.js';
 export { twoInSession, recordFileProgress, fileProgress, fileTransfers } from './files.js';
+export { runCommand, freeUdpPort, uclientSummary } from './tools.js';

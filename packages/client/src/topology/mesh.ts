@@ -1,4 +1,4 @@
-import type { ClientMessage } from '@lectern/protocol';
+import type { ClientMessage, IceServer } from '@lectern/protocol';
 import { TypedEmitter } from '../emitter.js';
 import type { PeerConnectionFactory } from '../ports.js';
 import { PeerLink } from './peer-link.js';
@@ -64,6 +64,11 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
   setLocalTracks(tracks: LocalTracks): void {
     this.#tracks = tracks;
     for (const link of this.#links.values()) link.setLocalTracks(tracks);
+  }
+
+  setIceServers(iceServers: IceServer[]): void {
+    this.options.iceServers = iceServers;
+    for (const link of this.#links.values()) link.setIceServers(iceServers);
   }
 
   audioLevel(participantId: string): number {

@@ -104,6 +104,16 @@ export class PeerLink {
     return recent?.audioLevel ?? 0;
   }
 
+  /** Swaps in new ICE servers (fresh TURN credentials) for future gathering, e.g. an ICE restart. */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    if (this.#closed || typeof this.pc.setConfiguration !== 'function') return;
+    try {
+      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+    } catch {
+      // A browser that refuses the change keeps the old servers; their allocations live on.
+    }
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

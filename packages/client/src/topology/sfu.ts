@@ -1,4 +1,4 @@
-import type { ClientMessage, IceCandidate, SfuSlot } from '@lectern/protocol';
+import type { ClientMessage, IceCandidate, IceServer, SfuSlot } from '@lectern/protocol';
 import { TypedEmitter } from '../emitter.js';
 import type { PeerConnectionFactory } from '../ports.js';
 import { summarizeInboundStats } from './stats.js';
@@ -96,6 +96,18 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
       [this.#video, tracks.video],
     ] as const) {
       if (t.sender.track !== track) t.sender.replaceTrack(track).catch((err: unknown) => this.emit('error', 'sfu', asError(err)));
+    }
+  }
+
+  setIceServers(iceServers: IceServer[]): void {
+    this.options.iceServers = iceServers;
+    for (const pc of [this.#publish, this.#subscribe]) {
+      if (!pc) continue;
+      try {
+        pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+      } catch (err) {
+        this.emit('error', 'sfu', asError(err));
+      }
     }
   }
 

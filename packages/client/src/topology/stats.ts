@@ -10,6 +10,7 @@ export function summarizeInboundStats(report: RTCStatsReport, connectionState: R
     audioPacketsReceived: 0,
     bytesReceived: 0,
     localCandidateType: null,
+    localRelayProtocol: null,
     connectionState,
   };
   let selectedPair: string | null = null;
@@ -38,6 +39,7 @@ export function summarizeInboundStats(report: RTCStatsReport, connectionState: R
   const pair = selectedPair ? byId.get(selectedPair) : undefined;
   const local = pair ? byId.get(pair.localCandidateId as string) : undefined;
   if (local && typeof local.candidateType === 'string') out.localCandidateType = local.candidateType;
+  if (local && typeof local.relayProtocol === 'string') out.localRelayProtocol = local.relayProtocol;
   return out;
 }
 

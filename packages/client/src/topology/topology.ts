@@ -27,6 +27,8 @@ export interface RemoteMediaStats {
   bytesReceived: number;
   /** Local candidate type of the selected ICE pair: host, srflx, prflx or relay. */
   localCandidateType: string | null;
+  /** How a relayed local candidate reaches its TURN server: udp, tcp or tls (null unless relayed). */
+  localRelayProtocol: string | null;
   connectionState: RTCPeerConnectionState;
 }
 
@@ -64,6 +66,8 @@ export interface Topology extends Pick<TypedEmitter<TopologyEvents>, 'on' | 'off
   handleSfuSignal(signal: SfuSignal): void;
   /** Changes what is sent to everyone, without renegotiation where possible. */
   setLocalTracks(tracks: LocalTracks): void;
+  /** New ICE servers (renewed TURN credentials) for every connection, present and future. */
+  setIceServers(iceServers: IceServer[]): void;
   /** Audio level 0..1 of a remote participant, from the RTP audio-level extension. */
   audioLevel(participantId: string): number;
   /** Receive-side numbers for a remote participant. */

@@ -19,10 +19,17 @@ import type { LeaveReason, Room } from '../rooms/room.js';
 import { CloseCodes, type Connection, type ConnectionHandler } from './connection.js';
 import type { ResumeTokens } from './resume-token.js';
 
+/** ICE servers for one participant, and when their credentials stop working (null: never). */
+export interface IceServerGrant {
+  iceServers: IceServer[];
+  expiresAt: number | null;
+}
+
 /** Signaling settings. */
 export interface SignalingOptions {
   heartbeatTimeoutMs: number;
-  iceServers: () => IceServer[];
+  /** ICE servers (with fresh TURN credentials) for a participant reached through `host`. */
+  iceServers: (participant: { participantId: string; host: string | null }) => IceServerGrant;
 }
 
 /**
@@ -86,6 +93,7 @@ export class SignalingService implements ConnectionHandler {
 
   closed(conn: Connection): void {
     this.connections.delete(conn);
+    if (conn.iceRefresh) clearTimeout(conn.iceRefresh);
     if (!conn.detached) this.#leave(conn, 'disconnected');
     conn.log.debug('connection closed');
   }
@@ -111,8 +119,25 @@ export class SignalingService implements ConnectionHandler {
       resumed: claim !== null,
       heartbeatMs: Math.floor(this.options.heartbeatTimeoutMs / 3),
       maxMessageBytes: MAX_MESSAGE_BYTES,
-      iceServers: this.options.iceServers(),
+      iceServers: this.#grantIceServers(conn),
     });
+  }
+
+  /** ICE servers for a connection; schedules `ice-servers` with new credentials before they expire. */
+  #grantIceServers(conn: Connection): IceServer[] {
+    const grant = this.options.iceServers({ participantId: conn.participantId, host: conn.requestHost });
+    if (conn.iceRefresh) clearTimeout(conn.iceRefresh);
+    conn.iceRefresh = null;
+    if (grant.expiresAt !== null) {
+      // Renew when 80% of the lifetime has passed, so a slow network still gets them in time.
+      const delay = Math.max(1000, Math.floor((grant.expiresAt - Date.now()) * 0.8));
+      conn.iceRefresh = setTimeout(() => {
+        if (conn.state === 'closed') return;
+        conn.send({ type: 'ice-servers', iceServers: this.#grantIceServers(conn) });
+      }, delay);
+      conn.iceRefresh.unref();
+    }
+    return grant.iceServers;
   }
 
   #create(conn: Connection): void {
@@ -293,6 +318,7 @@ export class SignalingService implements ConnectionHandler {
     this.chat.close();
     this.sfu?.close();
     for (const conn of this.connections) {
+      if (conn.iceRefresh) clearTimeout(conn.iceRefresh);
       conn.send({ type: 'bye', reason: 'shutdown' });
       conn.detached = true; // no participant-left storm while everyone goes
       conn.close(CloseCodes.GOING_AWAY, 'server shutting down');
