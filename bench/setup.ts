@@ -6,6 +6,7 @@
  */
 import { createSession, launchBrowser, startTestServer, waitFor } from '@lectern/testing';
 import type { Page } from 'playwright-core';
+import { round, runBenchmark } from './report.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 
@@ -144,12 +145,4 @@ async function main(): Promise<void> {
   );
 }
 
-function round(v: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
-}
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -294,6 +294,7 @@ export class FakePeerConnection {
   onicecandidate: ((e: { candidate: { toJSON(): RTCIceCandidateInit } | null }) => void) | null = null;
   ontrack: ((e: { track: MediaStreamTrack; transceiver?: FakeTransceiver; streams?: FakeMediaStream[] }) => void) | null = null;
   onconnectionstatechange: (() => void) | null = null;
+  ondatachannel: ((e: { channel: RTCDataChannel }) => void) | null = null;
   signalingState: RTCSignalingState = 'stable';
   connectionState: RTCPeerConnectionState = 'new';
   localDescription: { type: RTCSdpType; sdp: string } | null = null;
@@ -309,7 +310,16 @@ export class FakePeerConnection {
   #offers = 0;
   readonly #unsettledMids = new Set<FakeTransceiver>();
 
-  constructor(readonly config: RTCConfiguration) {}
+  constructor(public config: RTCConfiguration) {}
+
+  getConfiguration(): RTCConfiguration {
+    return this.config;
+  }
+
+  setConfiguration(config: RTCConfiguration): void {
+    this.calls.push('setConfiguration');
+    this.config = config;
+  }
 
   addTransceiver(trackOrKind: MediaStreamTrack | string, init?: RTCRtpTransceiverInit): FakeTransceiver {
     const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
@@ -317,6 +327,12 @@ export class FakePeerConnection {
     this.calls.push(`addTransceiver:${kind}`);
     this.transceivers.push(t);
     return t;
+  }
+
+  createDataChannel(label: string): { label: string; readyState: RTCDataChannelState; close(): void } {
+    this.calls.push(`createDataChannel:${label}`);
+    const channel = { label, readyState: 'connecting' as RTCDataChannelState, close: () => void (channel.readyState = 'closed') };
+    return channel;
   }
 
   getTransceivers(): FakeTransceiver[] {

@@ -21,6 +21,7 @@ export { TypedEmitter, type EventMap, type Listener } from './emitter.js';
 export { StateMachine } from './state.js';
 export type { Topology, TopologyEvents, TopologyOptions, LocalTracks, RemoteMediaStats, RemoteScreenStats, InboundSignal } from './topology/topology.js';
 export { MeshTopology } from './topology/mesh.js';
+export * from './files/index.js';
 export { summarizeInboundStats } from './topology/stats.js';
 export type { SignalTransport, SignalTransportFactory, PeerConnectionFactory, MediaDevicesPort, AudioLevelMeter, AudioLevelMeterFactory, Clock } from './ports.js';
 export { systemClock } from './ports.js';

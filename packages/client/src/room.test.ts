@@ -589,3 +589,20 @@ describe('Room screen sharing', () => {
     assert.equal(env.room.localScreen, null);
   });
 });
+
+describe('Room: renewed ICE servers', () => {
+  it('applies "ice-servers" to live connections (setConfiguration) and to new ones', async () => {
+    const env = setup({ iceTransportPolicy: 'relay' });
+    const t = await join(env, [alice]);
+    const renewed = [{ urls: ['turn:lectern.test:3478?transport=udp'], username: '1800000000:self1', credential: 'bmV3' }];
+    t.receive({ type: 'ice-servers', iceServers: renewed });
+    await flush();
+    const [first] = env.pcs.all;
+    assert.ok(first!.calls.includes('setConfiguration'));
+    assert.deepEqual(first!.config.iceServers, renewed);
+    assert.equal(first!.config.iceTransportPolicy, 'relay', 'the rest of the configuration is kept');
+    t.receive({ type: 'participant-joined', participant: bob });
+    await flush();
+    assert.deepEqual(env.pcs.all.at(-1)!.config.iceServers, renewed, 'a new connection starts with the renewed servers');
+  });
+});

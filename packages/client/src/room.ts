@@ -3,12 +3,15 @@ import {
   LecternError,
   normalizeSessionCode,
   type ClientMessage,
+  type IceServer,
   type ParticipantInfo,
   type ServerMessage,
   type ServerMessageOf,
 } from '@lectern/protocol';
 import { Chat } from './chat.js';
 import { TypedEmitter } from './emitter.js';
+import type { HashFactory } from './files/io.js';
+import { FileTransfers } from './files/transfers.js';
 import type { LocalMediaEvents } from './local-media.js';
 import { RemoteParticipant, SpeakingDetector, type LocalParticipantState } from './participant.js';
 import {
@@ -24,6 +27,7 @@ import { RoomScreenShare } from './screen-share.js';
 import { SignalClient } from './signal-client.js';
 import { StateMachine } from './state.js';
 import { MeshTopology } from './topology/mesh.js';
+import { TopologyMigration } from './topology/migration.js';
 import { SfuTopology } from './topology/sfu.js';
 import type { LocalScreenTracks, LocalTracks, RemoteMediaStats, Topology } from './topology/topology.js';
 
@@ -82,6 +86,8 @@ export interface RoomOptions {
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** Where `getDisplayMedia` lives, for screen sharing; without it sharing is unsupported. */
   displayMedia?: Pick<MediaDevicesPort, 'getDisplayMedia'> | null;
+  /** SHA-256 for file transfers; browsers hash in a worker. */
+  fileHash?: HashFactory;
   /** How long a participant missing after a reconnect is kept before being dropped. */
   reconnectGraceMs?: number;
   clock?: Clock;
@@ -99,14 +105,22 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #detectors = new Map<string, SpeakingDetector>();
   readonly #graceTimers = new Map<string, unknown>();
   #topology: Topology | null = null;
+  /** A topology being brought up during a move between mesh and SFU, and its watcher. */
+  #migration: TopologyMigration | null = null;
+  /** Streams the incoming topology has delivered, applied when it takes over. */
+  #nextStreams = new Map<string, MediaStream>();
   #media: LocalMediaSource | null = null;
   #mediaOff: Array<() => void> = [];
   #meter: AudioLevelMeter | null = null;
   #meterTrack: MediaStreamTrack | null = null;
   #levelTimer: unknown = null;
   #resumeToken: string | null = null;
+  /** ICE servers renewed by `ice-servers` since the last `welcome`. */
+  #iceServers: IceServer[] | null = null;
   #localDetector = new SpeakingDetector();
   readonly #screens: RoomScreenShare;
+  /** File transfers to and from the other participants, peer to peer. */
+  readonly files: FileTransfers;
   /** The session this room is in (or rejoining). */
   code: string | null = null;
   /** The session's chat: history, order, and an outbox that survives reconnects. */
@@ -126,12 +140,14 @@ export class Room extends TypedEmitter<RoomEvents> {
       },
       () => this.#clock.now(),
     );
+    this.files = new FileTransfers({ nameOf: (id) => this.#participants.get(id)?.name ?? 'someone', clock: this.#clock, hash: options.fileHash });
     this.#signal.on('message', (m) => this.#onMessage(m));
     this.#signal.on('retry', (n, ms) => this.emit('reconnectAttempt', n, ms));
     this.#signal.on('stateChanged', (s) => {
       if (s === 'reconnecting' && this.#sm.can('reconnecting')) this.#sm.transition('reconnecting');
     });
     this.#signal.on('welcome', (_w, again) => {
+      this.#iceServers = null; // a new welcome carries fresh ones
       if (again) void this.#afterReconnect();
     });
     this.#screens = new RoomScreenShare({
@@ -151,6 +167,11 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   get state(): RoomState {
     return this.#sm.state;
+  }
+
+  /** How media flows now: `mesh` (peer to peer) or `sfu` (through the server); null when not in a session. */
+  get topology(): 'mesh' | 'sfu' | null {
+    return this.#topology?.kind ?? null;
   }
 
   /** Everyone else in the session. */
@@ -265,6 +286,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (this.#sm.state === 'joined') this.#signal.send({ type: 'leave' });
     this.#teardownSession();
     this.#signal.close();
+    this.files.close();
     this.#sm.transition('closed');
     this.removeAllListeners();
   }
@@ -292,8 +314,10 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.localParticipant = { ...this.localParticipant!, id: joined.self.id };
     if (!this.#topology || rejoin) {
       // After a reconnect every peer rebuilds its links to us, so we start afresh too.
+      this.#cancelMigration();
       this.#topology?.close();
       this.#topology = this.#createTopology(joined.self.id, joined.topology);
+      this.files.attach(this.#topology);
     }
     const present = new Set(joined.participants.map((p) => p.id));
     for (const info of joined.participants) {
@@ -315,7 +339,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   #createTopology(selfId: string, kind: 'mesh' | 'sfu'): Topology {
-    const options = { iceServers: this.#signal.welcome?.iceServers ?? [], iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' };
+    const options = { iceServers: this.#iceServers ?? this.#signal.welcome?.iceServers ?? [], iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' };
     const send = (m: ClientMessage) => void this.#signal.send(m);
     const tracks = this.#media?.tracks ?? { audio: null, video: null };
     const topology: Topology =
@@ -326,6 +350,10 @@ export class Room extends TypedEmitter<RoomEvents> {
     topology.setLocalScreen(this.#screens.local);
     topology.on('remoteScreen', (id, stream, streamId) => this.#screens.received(id, stream, streamId));
     topology.on('remoteStream', (id, stream) => {
+      if (topology !== this.#topology) {
+        this.#nextStreams.set(id, stream);
+        return;
+      }
       const p = this.#participants.get(id);
       if (!p) return;
       p.stream = stream;
@@ -333,7 +361,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     });
     topology.on('connectionState', (id, state) => {
       const p = this.#participants.get(id);
-      if (!p) return;
+      if (!p || topology !== this.#topology) return;
       const map: Record<RTCPeerConnectionState, RemoteParticipant['connection']> = {
         new: 'connecting',
         connecting: 'connecting',
@@ -348,10 +376,65 @@ export class Room extends TypedEmitter<RoomEvents> {
     return topology;
   }
 
+  /**
+   * The session moved between mesh and SFU: bring the new media path up beside the old one,
+   * and switch over once it carries everyone's media (or after a timeout), so video never
+   * stops during the move.
+   */
+  #migrate(kind: 'mesh' | 'sfu'): void {
+    const selfId = this.localParticipant?.id;
+    if (!selfId || !this.#topology || this.#sm.state !== 'joined') return;
+    if (this.#migration?.next.kind === kind) return;
+    this.#cancelMigration();
+    if (this.#topology.kind === kind) return;
+    const next = this.#createTopology(selfId, kind);
+    // Both sides of each pair hear of the move at once; the smaller id makes the mesh offer.
+    for (const p of this.#participants.values()) next.addPeer(p.id, selfId < p.id);
+    this.#migration = new TopologyMigration(
+      next,
+      () => [...this.#participants.values()].map((p) => ({ id: p.id, sendsVideo: !p.cameraOff })),
+      this.#clock,
+      () => this.#completeMigration(),
+    );
+  }
+
+  #completeMigration(): void {
+    const migration = this.#migration;
+    if (!migration) return;
+    this.#migration = null;
+    const old = this.#topology;
+    this.#topology = migration.next;
+    this.files.attach(migration.next);
+    for (const [id, stream] of this.#nextStreams) {
+      const p = this.#participants.get(id);
+      if (!p) continue;
+      p.stream = stream;
+      this.emit('participantUpdated', p);
+    }
+    this.#nextStreams.clear();
+    old?.close();
+    // The SFU does not carry screens yet: end a share rather than leave others waiting for it.
+    if (!migration.next.carriesScreens) this.#screens.stop();
+  }
+
+  #cancelMigration(): void {
+    this.#migration?.cancel();
+    this.#migration?.next.close();
+    this.#migration = null;
+    this.#nextStreams.clear();
+  }
+
+  /** Every topology in use: the current one, and the one being moved to. */
+  #topologies(): Topology[] {
+    return [this.#topology, this.#migration?.next].filter((t): t is Topology => !!t);
+  }
+
   #attachMedia(media: LocalMediaSource): void {
     this.#topology?.setLocalTracks(media.tracks);
     this.#mediaOff.push(
-      media.on('tracksChanged', (tracks) => this.#topology?.setLocalTracks(tracks)),
+      media.on('tracksChanged', (tracks) => {
+        for (const t of this.#topologies()) t.setLocalTracks(tracks);
+      }),
       media.on('stateChanged', ({ muted, cameraOff }) => {
         this.#signal.send({ type: 'media-state', muted, cameraOff });
         if (this.localParticipant) {
@@ -397,7 +480,9 @@ export class Room extends TypedEmitter<RoomEvents> {
         if (known) this.#screens.forget(p.id); // its media connection is rebuilt below
         // We were here first, so we offer: participant-joined reaches us before the
         // newcomer even gets its `joined`, which starts media sooner.
-        this.#topology?.addPeer(p.id, true);
+        // While moving, only the new path connects to newcomers (they are on it already).
+        if (this.#migration) this.#migration.next.addPeer(p.id, true);
+        else this.#topology?.addPeer(p.id, true);
         if (known) this.emit('participantUpdated', p);
         return;
       }
@@ -407,13 +492,16 @@ export class Room extends TypedEmitter<RoomEvents> {
       case 'offer':
       case 'answer':
       case 'ice-candidate':
-        if (this.#participants.has(m.from)) this.#topology?.handleSignal(m);
+        if (this.#participants.has(m.from)) this.#topologies().find((t) => t.kind === 'mesh')?.handleSignal(m);
         return;
       case 'sfu-publish-answer':
       case 'sfu-subscribe-offer':
       case 'sfu-candidate':
       case 'sfu-slots':
-        this.#topology?.handleSfuSignal(m);
+        this.#topologies().find((t) => t.kind === 'sfu')?.handleSfuSignal(m);
+        return;
+      case 'topology':
+        this.#migrate(m.topology);
         return;
       case 'media-state': {
         const p = this.#participants.get(m.from);
@@ -435,6 +523,11 @@ export class Room extends TypedEmitter<RoomEvents> {
         return;
       case 'error':
         this.emit('error', new LecternError(m.code, m.message));
+        return;
+      case 'ice-servers':
+        // Renewed TURN credentials: new connections use them, live ones get them for ICE restarts.
+        this.#iceServers = m.iceServers;
+        for (const t of this.#topologies()) t.setIceServers(m.iceServers);
         return;
       default:
         return; // replies are consumed by requests; others are not for the room
@@ -459,7 +552,10 @@ export class Room extends TypedEmitter<RoomEvents> {
   #drop(id: string, reason: 'left' | 'disconnected' | 'timeout'): void {
     const p = this.#participants.get(id);
     this.#clearGrace(id);
+    for (const t of this.#topologies()) t.removePeer(id);
+    this.#nextStreams.delete(id);
     this.#topology?.removePeer(id);
+    this.files.peerGone(id);
     if (!p) return;
     this.#participants.delete(id);
     this.#detectors.delete(id);
@@ -531,6 +627,8 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#meterTrack = null;
     this.#screens.close();
     if (this.localParticipant?.screen) this.localParticipant = { ...this.localParticipant, screen: null };
+    this.#cancelMigration();
+    this.files.detach();
     this.#topology?.close();
     this.#topology = null;
     this.#participants.clear();

@@ -45,6 +45,7 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { type: 'screen-share', from: 'p1', screen: null },
   { type: 'chat', message: { seq: 1, id: 'abcdefgh12', from: 'p1', fromName: 'Ada', to: null, toName: null, text: 'hi', at: 1 } },
   { type: 'chat-history', messages: [] },
+  { type: 'topology', topology: 'sfu' },
   { type: 'sfu-publish-answer', sdp: 'v=0' },
   { type: 'sfu-subscribe-offer', sdp: 'v=0' },
   { type: 'sfu-candidate', pc: 'subscribe', candidate: null },
@@ -52,6 +53,7 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { type: 'chat-error', id: 'abcdefgh12', code: 'CHAT_TOO_LONG', message: 'too long' },
   { type: 'pong', t: 1 },
   { type: 'error', code: 'BAD_MESSAGE', message: 'bad', ref: 'join' },
+  { type: 'ice-servers', iceServers: [{ urls: 'stun:10.0.0.2:3478' }, { urls: ['turn:10.0.0.2:3478?transport=udp'], username: '1767225600:p1', credential: 'c2VjcmV0' }] },
   { type: 'bye', reason: 'shutdown' },
 ];
 

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
+import { FILE_MESSAGE_TYPES, FileMessageSchema } from './file-transfer.js';
 import { CLIENT_MESSAGE_TYPES, ClientMessageSchema, SERVER_MESSAGE_TYPES, ServerMessageSchema } from './messages.js';
 
 // Compiled to packages/protocol/dist/docs.test.js; the repository root is three levels up.
@@ -13,6 +14,7 @@ const doc = readFileSync(DOC_PATH, 'utf8');
 const CLIENT_SECTION = '## Client → server';
 const SERVER_SECTION = '## Server → client';
 const ERRORS_SECTION = '## Error codes';
+const FILE_SECTION = '## File transfer (peer to peer)';
 
 /** One `### \`type\`` heading and the ```json blocks beneath it. */
 interface TypeEntry {
@@ -117,6 +119,10 @@ test('every client message type is documented with valid examples', () => {
 
 test('every server message type is documented with valid examples', () => {
   checkSection(SERVER_SECTION, SERVER_MESSAGE_TYPES, ServerMessageSchema);
+});
+
+test('every file-transfer message type is documented with valid examples', () => {
+  checkSection(FILE_SECTION, FILE_MESSAGE_TYPES, FileMessageSchema);
 });
 
 test('every error code is documented in the error code table', () => {

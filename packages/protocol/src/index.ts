@@ -4,3 +4,4 @@ export * from './messages.js';
 export * from './codec.js';
 export * from './session-code.js';
 export { assertNever } from './assert-never.js';
+export * from './file-transfer.js';

@@ -210,6 +210,11 @@ export const ChatErrorSchema = z.object({
   code: z.enum(ERROR_CODES),
   message: z.string(),
 });
+/**
+ * The session moved to another topology (it grew past the SFU threshold, or shrank to two).
+ * Set up the new media path and drop the old one once the new one carries media.
+ */
+export const TopologySchema = z.object({ type: z.literal('topology'), topology: z.enum(['mesh', 'sfu']) });
 /** SFU mode: the server's answer to `sfu-publish`. */
 export const SfuPublishAnswerSchema = z.object({ type: z.literal('sfu-publish-answer'), sdp: Sdp });
 /** SFU mode: the server offers the receiving connection, with fixed audio and video slots. */
@@ -231,6 +236,11 @@ export const ErrorMessageSchema = z.object({
   message: z.string(),
   ref: z.string().optional(),
 });
+/**
+ * Fresh ICE servers (new TURN credentials) before the ones from `welcome` expire. The client
+ * applies them to its peer connections (`setConfiguration`) and uses them for new ones.
+ */
+export const IceServersSchema = z.object({ type: z.literal('ice-servers'), iceServers: z.array(IceServerSchema) });
 /** The server is shutting down; clients should reconnect later. */
 export const ByeSchema = z.object({ type: z.literal('bye'), reason: z.enum(['shutdown']) });
 
@@ -250,12 +260,14 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   ChatSchema,
   ChatHistorySchema,
   ChatErrorSchema,
+  TopologySchema,
   SfuPublishAnswerSchema,
   SfuSubscribeOfferSchema,
   SfuCandidateSchema,
   SfuSlotsSchema,
   PongSchema,
   ErrorMessageSchema,
+  IceServersSchema,
   ByeSchema,
 ]);
 

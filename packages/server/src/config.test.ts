@@ -198,3 +198,41 @@ describe('config: --help and --version', () => {
     for (const k of Object.keys(DEFAULTS)) if (k !== 'webRoot') assert.ok(keys.has(k as never), k);
   });
 });
+
+describe('config: TURN relay', () => {
+  test('defaults: relay on, 3478/5349, no allow-list, generated secret', () => {
+    const c = run([]);
+    assert.equal(c.turn, true);
+    assert.equal(c.turnPort, 3478);
+    assert.equal(c.turnTlsPort, 5349);
+    assert.deepEqual(c.turnAllowPeer, []);
+    assert.equal(c.turnSecret, null);
+    assert.deepEqual(c.turnRelayPorts, { min: 49152, max: 65535 });
+  });
+
+  test('repeatable flags collect; the env var takes a comma-separated list', () => {
+    assert.deepEqual(run(['--turn-allow-peer', '10.0.0.0/8', '--turn-allow-peer', 'fd00::/8']).turnAllowPeer, ['10.0.0.0/8', 'fd00::/8']);
+    assert.deepEqual(run([], { LECTERN_TURN_ALLOW_PEER: '127.0.0.0/8, 192.168.1.0/24' }).turnAllowPeer, ['127.0.0.0/8', '192.168.1.0/24']);
+    assert.deepEqual(run(['--turn-listen', '127.0.0.1']).turnListen, ['127.0.0.1']);
+    assert.deepEqual(run(['--turn-relay-ports', '50000-50999']).turnRelayPorts, { min: 50000, max: 50999 });
+    assert.equal(run(['--no-turn']).turn, false);
+    const ext = run(['--turn-url', 'turn:turn.example.org:3478', '--turn-url', 'turns:turn.example.org:5349', '--turn-secret', 's3cret']);
+    assert.deepEqual(ext.turnUrl, ['turn:turn.example.org:3478', 'turns:turn.example.org:5349']);
+  });
+
+  test('bad TURN options stop with one line', () => {
+    assert.match(configError(['--turn-allow-peer', '10.0.0.0/33']).message, /--turn-allow-peer/);
+    assert.match(configError(['--turn-allow-peer', 'lan']).message, /not an address or CIDR/);
+    assert.match(configError(['--turn-url', 'http://x']).message, /turn:, turns: or stun:/);
+    assert.match(configError(['--turn-url', 'turn:x:3478']).message, /needs --turn-secret/);
+    assert.match(configError(['--turn-relay-ports', '60000-50000']).message, /min-max/);
+    assert.match(configError(['--turn-port', '70000']).message, /--turn-port/);
+    assert.match(configError([], { LECTERN_TURN_CREDENTIAL_TTL: '5' }).message, /LECTERN_TURN_CREDENTIAL_TTL/);
+  });
+
+  test('--help lists every TURN option', () => {
+    const help = helpText();
+    for (const o of OPTIONS.filter((x) => x.flag.startsWith('turn'))) assert.ok(help.includes(`--${o.flag}`), o.flag);
+    assert.match(help, /49152-65535/);
+  });
+});

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseCidr } from './turn/peer-policy.js';
 
 /** The server's whole configuration, validated. Built from CLI flags and LECTERN_* env vars. */
 export interface LecternConfig {
@@ -22,17 +23,43 @@ export interface LecternConfig {
   chatHistoryMax: number;
   /** Chat messages older than this many hours are deleted. */
   chatHistoryHours: number;
-  /** How sessions carry media: `mesh` (peer to peer) or `sfu` (through the server). */
-  topology: 'mesh' | 'sfu';
+  /** How sessions carry media: `mesh` (peer to peer), `sfu` (through the server) or `auto`. */
+  topology: 'mesh' | 'sfu' | 'auto';
+  /** `auto`: sessions larger than this move to the SFU. */
+  sfuThreshold: number;
   /** UDP port the SFU's media uses for every participant (ICE UDP mux); 0 picks a free one. */
   sfuPort: number;
   /** SFU: most video streams one participant receives at once. */
   lastN: number;
   /** Directory of the built web app; null serves no UI (tests of the signaling alone). */
   webRoot: string | null;
+  /** Run the built-in STUN/TURN relay. */
+  turn: boolean;
+  /** UDP and TCP port of the relay (0 picks free ones). */
+  turnPort: number;
+  /** TURN-over-TLS port (0 picks a free one); unused with --http. */
+  turnTlsPort: number;
+  /** Addresses the relay listens on; null means the same as `host`. */
+  turnListen: string[] | null;
+  /** Shared secret of the TURN REST API credentials; null generates one in the data dir. */
+  turnSecret: string | null;
+  /** External TURN server URLs (coturn with use-auth-secret); turns the built-in relay off. */
+  turnUrl: string[];
+  /** Peer ranges the relay may reach although they are private (CIDRs). */
+  turnAllowPeer: string[];
+  turnRealm: string;
+  /** How long handed-out TURN credentials stay valid, in seconds. */
+  turnCredentialTtlS: number;
+  turnUserQuota: number;
+  turnTotalQuota: number;
+  turnMaxPermissions: number;
+  /** Per-allocation cap in kbit/s (both directions together); 0 means none. */
+  turnBandwidthKbps: number;
+  /** Relay port range, `min-max`. */
+  turnRelayPorts: { min: number; max: number };
 }
 
-type Kind = 'int' | 'string' | 'bool' | 'level' | 'choice';
+type Kind = 'int' | 'string' | 'bool' | 'level' | 'choice' | 'list' | 'cidrs' | 'urls' | 'range';
 interface OptionSpec {
   key: Exclude<keyof LecternConfig, 'webRoot'>;
   flag: string;
@@ -62,9 +89,24 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'database', flag: 'database', kind: 'string', help: 'SQLite file for chat history (:memory: keeps nothing)' },
   { key: 'chatHistoryMax', flag: 'chat-history-max', kind: 'int', min: 1, max: 100000, help: 'most chat messages a session keeps for late joiners' },
   { key: 'chatHistoryHours', flag: 'chat-history-hours', kind: 'int', min: 1, max: 8760, help: 'delete chat messages older than this many hours' },
-  { key: 'topology', flag: 'topology', kind: 'choice', choices: ['mesh', 'sfu'], help: 'media path: mesh (peer to peer) or sfu (through this server)' },
+  { key: 'topology', flag: 'topology', kind: 'choice', choices: ['mesh', 'sfu', 'auto'], help: 'media path: mesh (peer to peer), sfu (through this server), or auto (mesh while small)' },
+  { key: 'sfuThreshold', flag: 'sfu-threshold', kind: 'int', min: 2, max: 50, help: 'auto: a session with more people than this moves to the SFU' },
   { key: 'sfuPort', flag: 'sfu-port', kind: 'int', min: 0, max: 65535, help: 'UDP port for SFU media, shared by every participant (0 picks a free one)' },
   { key: 'lastN', flag: 'last-n', kind: 'int', min: 1, max: 49, help: 'SFU: most videos one participant receives at once' },
+  { key: 'turn', flag: 'turn', kind: 'bool', help: 'run the built-in STUN/TURN relay' },
+  { key: 'turnPort', flag: 'turn-port', kind: 'int', min: 0, max: 65535, help: 'UDP and TCP port of the relay' },
+  { key: 'turnTlsPort', flag: 'turn-tls-port', kind: 'int', min: 0, max: 65535, help: 'TURN-over-TLS port (uses the HTTPS certificate)' },
+  { key: 'turnListen', flag: 'turn-listen', kind: 'list', help: 'address the relay listens on, repeatable (default: --host)' },
+  { key: 'turnSecret', flag: 'turn-secret', kind: 'string', help: 'TURN REST API shared secret (default: generated in the data dir)' },
+  { key: 'turnUrl', flag: 'turn-url', kind: 'urls', help: 'external TURN server URL, repeatable; needs --turn-secret; turns the built-in relay off' },
+  { key: 'turnAllowPeer', flag: 'turn-allow-peer', kind: 'cidrs', help: 'private peer range (CIDR) the relay may reach, repeatable' },
+  { key: 'turnRealm', flag: 'turn-realm', kind: 'string', help: 'TURN realm' },
+  { key: 'turnCredentialTtlS', flag: 'turn-credential-ttl', kind: 'int', min: 60, max: 604800, help: 'seconds a TURN credential stays valid (renewed before)' },
+  { key: 'turnUserQuota', flag: 'turn-user-quota', kind: 'int', min: 1, max: 10000, help: 'relay allocations one participant may hold' },
+  { key: 'turnTotalQuota', flag: 'turn-total-quota', kind: 'int', min: 1, max: 1000000, help: 'relay allocations on the whole server' },
+  { key: 'turnMaxPermissions', flag: 'turn-max-permissions', kind: 'int', min: 1, max: 10000, help: 'peer addresses one allocation may reach' },
+  { key: 'turnBandwidthKbps', flag: 'turn-bandwidth-kbps', kind: 'int', min: 0, max: 10000000, help: 'per-allocation relay cap in kbit/s (0: none)' },
+  { key: 'turnRelayPorts', flag: 'turn-relay-ports', kind: 'range', help: 'UDP port range of relayed addresses, min-max' },
 ];
 
 /** Defaults for every option. */
@@ -85,9 +127,24 @@ export const DEFAULTS: LecternConfig = {
   chatHistoryMax: 500,
   chatHistoryHours: 24,
   topology: 'mesh',
+  sfuThreshold: 4,
   sfuPort: 9000,
   lastN: 9,
   webRoot: null,
+  turn: true,
+  turnPort: 3478,
+  turnTlsPort: 5349,
+  turnListen: null,
+  turnSecret: null,
+  turnUrl: [],
+  turnAllowPeer: [],
+  turnRealm: 'lectern',
+  turnCredentialTtlS: 3600,
+  turnUserQuota: 30,
+  turnTotalQuota: 2000,
+  turnMaxPermissions: 32,
+  turnBandwidthKbps: 20000,
+  turnRelayPorts: { min: 49152, max: 65535 },
 };
 
 /** A configuration problem, reported as one line and exit code 2. */
@@ -105,14 +162,14 @@ export type CliResult = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; 
 
 /** Parses flags (which win) and env vars into a validated config. Throws ConfigError. */
 export function loadConfig(argv: readonly string[], env: Record<string, string | undefined>, base: Partial<LecternConfig> = {}): CliResult {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, version: { type: 'boolean' } };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' }, version: { type: 'boolean' } };
   for (const o of OPTIONS) {
-    options[o.flag] = { type: o.kind === 'bool' ? 'boolean' : 'string' };
+    options[o.flag] = { type: o.kind === 'bool' ? 'boolean' : 'string', ...(REPEATABLE.includes(o.kind) ? { multiple: true } : {}) };
     if (o.kind === 'bool') options[`no-${o.flag}`] = { type: 'boolean' };
   }
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
-    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as typeof values;
   } catch (err) {
     throw new ConfigError(`${(err as Error).message.split('\n')[0]} (see --help)`);
   }
@@ -122,7 +179,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   const config: LecternConfig = { ...DEFAULTS, ...base };
   const target = config as unknown as Record<string, unknown>;
   for (const o of OPTIONS) {
-    let raw: string | boolean | undefined = values[o.flag];
+    let raw: string | boolean | string[] | undefined = values[o.flag];
     let source = `--${o.flag}`;
     if (o.kind === 'bool' && values[`no-${o.flag}`]) raw = false;
     if (raw === undefined && env[envName(o.flag)] !== undefined) {
@@ -136,42 +193,69 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     throw new ConfigError('--cert and --key must be given together');
   }
   if (config.http && config.certFile) throw new ConfigError('--http cannot be combined with --cert/--key');
+  if (config.turnUrl.length > 0 && !config.turnSecret) throw new ConfigError('--turn-url needs --turn-secret (the external server\'s static-auth-secret)');
   config.dataDir = resolve(config.dataDir);
   if (config.database !== null && config.database !== ':memory:') config.database = resolve(config.database);
   return { kind: 'run', config };
 }
 
-function convert(o: OptionSpec, raw: string | boolean, source: string): unknown {
+const REPEATABLE: readonly Kind[] = ['list', 'cidrs', 'urls'];
+
+function convert(o: OptionSpec, raw: string | boolean | string[], source: string): unknown {
   const bad = (why: string): never => {
     throw new ConfigError(`invalid ${source} ${JSON.stringify(raw)}: ${why}`);
   };
+  if (REPEATABLE.includes(o.kind)) {
+    // Flags repeat; an env var lists values separated by commas or spaces.
+    const items = (Array.isArray(raw) ? raw : String(raw).split(/[\s,]+/)).map((v) => v.trim()).filter((v) => v !== '');
+    for (const item of items) {
+      if (o.kind === 'cidrs') {
+        try {
+          parseCidr(item);
+        } catch (err) {
+          bad((err as Error).message);
+        }
+      }
+      if (o.kind === 'urls' && !/^(turns?|stuns?):[^\s]+$/.test(item)) bad('must be a turn:, turns: or stun: URL');
+    }
+    if (o.kind === 'list' && items.length === 0) bad('must not be empty');
+    return items;
+  }
+  const one = Array.isArray(raw) ? raw[raw.length - 1]! : raw;
   switch (o.kind) {
     case 'bool': {
-      if (typeof raw === 'boolean') return raw;
-      const v = raw.trim().toLowerCase();
+      if (typeof one === 'boolean') return one;
+      const v = one.trim().toLowerCase();
       if (['1', 'true', 'yes', 'on'].includes(v)) return true;
       if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
       return bad('expected true or false');
     }
     case 'int': {
-      const text = String(raw).trim();
+      const text = String(one).trim();
       if (!/^\d+$/.test(text)) return bad(`must be a whole number from ${o.min} to ${o.max}`);
       const n = Number(text);
       if (n < (o.min ?? 0) || n > (o.max ?? Number.MAX_SAFE_INTEGER)) return bad(`must be from ${o.min} to ${o.max}`);
       return n;
     }
     case 'level': {
-      const v = String(raw).trim();
+      const v = String(one).trim();
       if (!(LOG_LEVELS as readonly string[]).includes(v)) return bad(`must be one of ${LOG_LEVELS.join(', ')}`);
       return v;
     }
     case 'choice': {
-      const v = String(raw).trim();
+      const v = String(one).trim();
       if (!o.choices!.includes(v)) return bad(`must be one of ${o.choices!.join(', ')}`);
       return v;
     }
-    case 'string': {
-      const v = String(raw).trim();
+    case 'range': {
+      const m = /^(\d{1,5})-(\d{1,5})$/.exec(String(one).trim());
+      const min = Number(m?.[1]);
+      const max = Number(m?.[2]);
+      if (!m || min < 1024 || max > 65535 || min > max) return bad('must be two ports min-max, from 1024 to 65535');
+      return { min, max };
+    }
+    default: {
+      const v = String(one).trim();
       if (v === '') return bad('must not be empty');
       return v;
     }
@@ -183,7 +267,8 @@ export function helpText(): string {
   const rows = OPTIONS.map((o) => {
     const flag = o.kind === 'bool' ? `--${o.flag}` : `--${o.flag} <${o.kind === 'int' ? 'n' : 'value'}>`;
     const def = DEFAULTS[o.key];
-    const shown = o.key === 'database' ? ' (default: <data-dir>/lectern.sqlite)' : def === null ? '' : ` (default: ${o.key === 'dataDir' ? '~/.lectern' : String(def)})`;
+    const text = Array.isArray(def) ? (def.length ? def.join(',') : null) : def !== null && typeof def === 'object' ? `${def.min}-${def.max}` : def;
+    const shown = o.key === 'database' ? ' (default: <data-dir>/lectern.sqlite)' : text === null ? '' : ` (default: ${o.key === 'dataDir' ? '~/.lectern' : String(text)})`;
     return `  ${flag.padEnd(30)} ${o.help}${shown}\n  ${''.padEnd(30)} env: ${envName(o.flag)}${o.kind === 'bool' ? `; --no-${o.flag} turns it off` : ''}`;
   });
   return [

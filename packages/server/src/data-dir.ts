@@ -36,6 +36,19 @@ export async function ensureServerSecret(dir: string): Promise<Buffer> {
   return secret;
 }
 
+/**
+ * The TURN REST API secret (printable, so it can be pasted into an external coturn's
+ * `static-auth-secret`); made on first start and kept in the data directory.
+ */
+export async function ensureTurnSecret(dir: string): Promise<string> {
+  const path = join(dir, 'turn-secret');
+  const existing = (await readIfExists(path))?.toString('utf8').trim();
+  if (existing && existing.length >= 32) return existing;
+  const secret = randomBytes(32).toString('base64url');
+  await writeAtomic(path, `${secret}\n`, 0o600);
+  return secret;
+}
+
 /** A PEM certificate and key. */
 export interface TlsMaterial {
   cert: string;

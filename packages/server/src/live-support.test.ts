@@ -195,6 +195,8 @@ export class Live {
       logLevel: 'silent',
       qr: false,
       webRoot: null,
+      turnPort: 0,
+      turnTlsPort: 0,
       ...overrides,
       dataDir,
     };

@@ -9,7 +9,10 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, warmUpCodec } from '@lectern/protocol';
 import type { LecternConfig } from './config.js';
-import { ensureDataDir, ensureSelfSignedCertificate, ensureServerSecret, type TlsMaterial } from './data-dir.js';
+import { ensureDataDir, ensureSelfSignedCertificate, ensureServerSecret, ensureTurnSecret, type TlsMaterial } from './data-dir.js';
+import { iceServersFor, type IceServerSource } from './turn/ice-servers.js';
+import { startTurn } from './turn/start.js';
+import type { TurnServer } from './turn/listeners.js';
 import { ChatService } from './chat/chat-service.js';
 import { ChatStore } from './chat/chat-store.js';
 import { createRequestHandler } from './http.js';
@@ -29,6 +32,8 @@ export interface LecternServer {
   readonly url: string;
   /** The certificate in use (PEM), when serving HTTPS. */
   readonly certificate: string | null;
+  /** The built-in STUN/TURN relay, when it runs (ports, counters). */
+  readonly turn: TurnServer | null;
   /** Graceful stop: tells clients, closes sockets, stops listening. Idempotent. */
   close(): Promise<void>;
 }
@@ -45,9 +50,16 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     maxParticipants: config.maxParticipants,
     maxRooms: config.maxRooms,
     emptyRoomTtlMs: config.emptyRoomTtlMs,
+    topology: { mode: config.topology, threshold: config.sfuThreshold },
   });
+  const turnSecret = config.turnSecret ?? (await ensureTurnSecret(config.dataDir));
+  const turn = config.turn && config.turnUrl.length === 0 ? await startTurn(config, turnSecret, tls, secret, log.child({ component: 'turn' })) : null;
+  const iceSource: IceServerSource =
+    config.turnUrl.length > 0 ? { kind: 'external', urls: config.turnUrl, secret: turnSecret, ttlS: config.turnCredentialTtlS } :
+    turn ? { kind: 'builtin', ports: turn.ports, secret: turnSecret, ttlS: config.turnCredentialTtlS } :
+    { kind: 'none' };
   let sfu: Sfu | null = null;
-  if (config.topology === 'sfu') {
+  if (config.topology !== 'mesh') {
     const bindAddress = config.host === '::' || config.host === '0.0.0.0' ? undefined : config.host;
     const port = config.sfuPort || (await freeUdpPort(bindAddress));
     sfu = new Sfu(
@@ -60,7 +72,10 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   const signaling: SignalingService = new SignalingService(
     rooms,
     new ResumeTokens(secret),
-    { heartbeatTimeoutMs: config.heartbeatTimeoutMs, iceServers: () => [], topology: config.topology },
+    {
+      heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+      iceServers: ({ participantId, host }) => iceServersFor(iceSource, participantId, host, config.host),
+    },
     log.child({ component: 'signaling' }),
     new ChatService(chatStore, log.child({ component: 'chat' })),
     sfu,
@@ -72,6 +87,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       uptimeS: Math.round((Date.now() - startedAt) / 1000),
       sessions: rooms.size,
       connections: signaling.connections.size,
+      ...(turn ? { turn: turn.counters } : {}),
     }),
   });
   const http: HttpServer = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createHttpServer(handler);
@@ -90,6 +106,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     wss.handleUpgrade(req, socket, head, (ws) => {
       const remote = req.socket.remoteAddress ?? 'unknown';
       const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling);
+      conn.requestHost = req.headers.host ?? (req.socket.localAddress ? `[${req.socket.localAddress}]` : null);
       signaling.add(conn);
       conn.log.debug({ remote }, 'connection opened');
     });
@@ -98,13 +115,12 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
 
   // The first join would otherwise pay for building the validators.
   warmUpCodec();
-  let port: number;
-  try {
-    port = await listen(http, config.port, config.host);
-  } catch (err) {
+  const port = await listen(http, config.port, config.host).catch(async (err: unknown) => {
+    await turn?.close();
+    sfu?.close();
     db.close();
     throw err;
-  }
+  });
   const scheme = tls ? 'https' : 'http';
   let closing: Promise<void> | null = null;
 
@@ -113,10 +129,12 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     scheme,
     url: `${scheme}://localhost:${port}/`,
     certificate: tls?.cert ?? null,
+    turn,
     close() {
       closing ??= (async () => {
         signaling.shutdown();
         rooms.close();
+        await turn?.close();
         await new Promise<void>((resolve) => {
           http.close(() => resolve());
           http.closeIdleConnections();

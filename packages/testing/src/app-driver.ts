@@ -11,9 +11,9 @@ export async function createSession(page: Page, baseUrl: string, name: string): 
   return (await code.textContent())!.trim();
 }
 
-/** Opens a session's link, waits for the pre-join screen and joins under `name`. */
-export async function joinByLink(page: Page, baseUrl: string, code: string, name: string): Promise<void> {
-  await page.goto(new URL(code, baseUrl).toString());
+/** Opens a session's link (plus `search`, e.g. `?ice=relay`), waits for the pre-join screen and joins under `name`. */
+export async function joinByLink(page: Page, baseUrl: string, code: string, name: string, search = ''): Promise<void> {
+  await page.goto(`${new URL(code, baseUrl).toString()}${search}`);
   await page.getByLabel('Your name').fill(name);
   const join = page.getByRole('button', { name: 'Join session' });
   await waitFor(() => join.isEnabled(), { what: 'the Join button to be enabled' });
@@ -74,8 +74,9 @@ export async function openChat(page: Page): Promise<void> {
 /** Types a chat message and presses Enter; `to` is a participant's name for a private one. */
 export async function sendChat(page: Page, text: string, to?: string): Promise<void> {
   await openChat(page);
-  if (to) await page.getByLabel('Send to').selectOption({ label: `${to} (private)` });
-  else await page.getByLabel('Send to').selectOption({ label: 'Everyone' });
+  const recipient = page.getByLabel('Send to');
+  if (to) await recipient.selectOption({ label: `${to} (private)` });
+  else if ((await recipient.inputValue()) !== '') await recipient.selectOption({ label: 'Everyone' });
   const box = page.getByLabel('Message', { exact: true });
   await box.fill(text);
   await box.press('Enter');

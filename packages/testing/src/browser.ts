@@ -33,12 +33,15 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** Launches headless Chromium from Debian, driven by playwright-core. */
-export async function launchBrowser(extraArgs: string[] = []): Promise<TestBrowser> {
+/**
+ * Launches headless Chromium from Debian, driven by playwright-core. `executablePath` may be a
+ * launcher script (e.g. one that runs Chromium inside a network namespace).
+ */
+export async function launchBrowser(extraArgs: string[] = [], options: { executablePath?: string } = {}): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH}; run "npm test" (it installs it) or apt-get install chromium`);
   // playwright-core gives every non-persistent launch a fresh, empty --user-data-dir.
   const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: options.executablePath ?? CHROMIUM_PATH,
     headless: true,
     args: [...CHROMIUM_ARGS, ...extraArgs],
   });
@@ -66,6 +69,7 @@ export interface PeerMedia {
   audioPacketsReceived: number;
   frameWidth: number;
   localCandidateType: string | null;
+  localRelayProtocol: string | null;
   /** Their shared screen, apart from the camera. */
   screenFramesDecoded: number;
   screenFrameWidth: number;
@@ -87,6 +91,7 @@ export function remoteMedia(page: Page): Promise<PeerMedia[]> {
         audioPacketsReceived: s?.audioPacketsReceived ?? 0,
         frameWidth: s?.frameWidth ?? 0,
         localCandidateType: s?.localCandidateType ?? null,
+        localRelayProtocol: s?.localRelayProtocol ?? null,
         screenFramesDecoded: s?.screen.framesDecoded ?? 0,
         screenFrameWidth: s?.screen.frameWidth ?? 0,
         screenAudioPacketsReceived: s?.screen.audioPacketsReceived ?? 0,
@@ -156,6 +161,7 @@ declare global {
           audioPacketsReceived: number;
           frameWidth: number;
           localCandidateType: string | null;
+          localRelayProtocol: string | null;
           screen: { framesDecoded: number; frameWidth: number; audioPacketsReceived: number };
         } | null>;
       };

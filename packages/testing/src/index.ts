@@ -24,3 +24,5 @@ export {
   ownParticipantId,
   expectStageFrames,
 } from './app-driver.js';
+export { twoInSession, recordFileProgress, fileProgress, fileTransfers } from './files.js';
+export { runCommand, freeUdpPort, uclientSummary } from './tools.js';

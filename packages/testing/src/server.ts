@@ -31,6 +31,8 @@ export async function startTestServer(overrides: Partial<LecternConfig> = {}): P
     webRoot: WEB_ROOT,
     logLevel: (process.env.LECTERN_TEST_LOG as LecternConfig['logLevel']) ?? 'silent',
     qr: false,
+    turnPort: 0,
+    turnTlsPort: 0,
     ...overrides,
   };
   const server = await startServer(config, createLogger(config.logLevel));
@@ -56,10 +58,14 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `lectern` as a child process and waits until /healthz answers. */
-export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [LECTERN_BIN, ...args], {
-    env: { ...process.env, LECTERN_QR: 'false', LECTERN_LOG_LEVEL: 'info', ...env },
+/**
+ * Runs `lectern` as a child process and waits until it prints its URLs. `launcher` prefixes the
+ * command (e.g. `['ip', 'netns', 'exec', 'ns1']` runs it inside a network namespace).
+ */
+export async function spawnServer(args: string[], env: Record<string, string> = {}, launcher: string[] = []): Promise<ServerProcess> {
+  const command = [...launcher, process.execPath, LECTERN_BIN, ...args];
+  const child = spawn(command[0]!, command.slice(1), {
+    env: { ...process.env, LECTERN_QR: 'false', LECTERN_LOG_LEVEL: 'info', LECTERN_TURN_PORT: '0', LECTERN_TURN_TLS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -73,7 +79,10 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
       return m ? Number(m[1]) : null;
     },
     { timeoutMs: 20_000, what: 'lectern to start' },
-  );
+  ).catch((err: unknown) => {
+    child.kill('SIGKILL'); // a server that never came up must not outlive the test
+    throw err;
+  });
   const scheme = args.includes('--http') ? 'http' : 'https';
   return {
     child,

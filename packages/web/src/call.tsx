@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { ChatPanel, useUnreadChat } from './chat.js';
 import type { LocalMedia, Room } from '@lectern/client';
 import { useRoomEvents } from './hooks.js';
+import { Files } from './files.js';
 import { sessionLink } from './route.js';
 import { Icon } from './icons.js';
 import { ScreenStage, ShareScreenButton, SharingBanner, useScreenShares } from './presenter.js';
@@ -105,6 +106,7 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
           </a>
         </p>
       )}
+      <Files room={room} />
       <nav class="controls" aria-label="Call controls">
         <button
           type="button"

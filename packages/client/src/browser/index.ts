@@ -3,6 +3,7 @@ import { LocalMedia, type LocalMediaOptions } from '../local-media.js';
 import type { PeerConnectionFactory } from '../ports.js';
 import { Room, type RoomOptions } from '../room.js';
 import { webAudioLevelMeter } from './audio-level.js';
+import { workerSha256 } from './worker-hash.js';
 import { defaultSignalingUrl, websocketTransport } from './websocket-transport.js';
 
 export { checkBrowserSupport } from './support.js';
@@ -19,6 +20,7 @@ export function createBrowserRoom(options: Partial<RoomOptions> = {}): Room {
     audioLevelMeter: options.audioLevelMeter ?? webAudioLevelMeter,
     // Phones lack getDisplayMedia; the Room then reports screen sharing as unsupported.
     displayMedia: options.displayMedia ?? (typeof navigator !== 'undefined' ? (navigator.mediaDevices ?? null) : null),
+    fileHash: options.fileHash ?? workerSha256,
     ...options,
   });
 }

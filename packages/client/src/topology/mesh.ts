@@ -1,4 +1,4 @@
-import type { ClientMessage } from '@lectern/protocol';
+import type { ClientMessage, IceServer } from '@lectern/protocol';
 import { TypedEmitter } from '../emitter.js';
 import type { PeerConnectionFactory } from '../ports.js';
 import { PeerLink } from './peer-link.js';
@@ -39,6 +39,7 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
         remoteScreen: (s, id) => this.emit('remoteScreen', participantId, s, id),
         connectionState: (s) => this.emit('connectionState', participantId, s),
         error: (e) => this.emit('error', participantId, e),
+        dataChannel: (c) => this.emit('dataChannel', participantId, c),
       },
       initiate,
       this.#screen,
@@ -74,8 +75,17 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
     for (const link of this.#links.values()) link.setLocalScreen(screen);
   }
 
+  setIceServers(iceServers: IceServer[]): void {
+    this.options.iceServers = iceServers;
+    for (const link of this.#links.values()) link.setIceServers(iceServers);
+  }
+
   audioLevel(participantId: string): number {
     return this.#links.get(participantId)?.audioLevel() ?? 0;
+  }
+
+  openDataChannel(participantId: string, label: string): RTCDataChannel | null {
+    return this.#links.get(participantId)?.openDataChannel(label) ?? null;
   }
 
   async stats(participantId: string): Promise<RemoteMediaStats | null> {

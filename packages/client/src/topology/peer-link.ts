@@ -12,13 +12,20 @@ export interface PeerLinkHost {
   remoteScreen?(stream: MediaStream | null, streamId: string | null): void;
   connectionState(state: RTCPeerConnectionState): void;
   error(error: Error): void;
+  /** The remote side opened a data channel (other than the link's own `lectern` channel). */
+  dataChannel?(channel: RTCDataChannel): void;
 }
+
+/** Label of the channel the initiator creates so that the first offer opens SCTP. */
+export const LINK_CHANNEL_LABEL = 'lectern';
 
 /**
  * One RTCPeerConnection to one remote participant, negotiated with the perfect-negotiation
  * pattern (polite side yields on glare) and trickle ICE. It carries one audio and one video
- * transceiver; local changes are `replaceTrack`, so muting never renegotiates. A shared screen
- * travels on transceivers of its own after those two (see {@link ScreenLink}).
+ * transceiver; local changes are `replaceTrack`, so muting never renegotiates. The initiator also
+ * creates one data channel before its first offer, so the SCTP association exists from the start
+ * and later data channels (file transfers) open without renegotiation. A shared screen
+ * travels on transceivers of its own after the camera's (see {@link ScreenLink}).
  */
 export class PeerLink {
   readonly pc: RTCPeerConnection;
@@ -32,6 +39,7 @@ export class PeerLink {
   #closed = false;
   #restartTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #screen: ScreenLink;
+  #linkChannel: RTCDataChannel | null = null;
 
   constructor(
     readonly remoteId: string,
@@ -66,10 +74,16 @@ export class PeerLink {
       this.host.remoteStream(this.stream);
     };
     this.pc.onconnectionstatechange = () => this.#onConnectionState();
+    this.pc.ondatachannel = ({ channel }) => {
+      if (channel.label === LINK_CHANNEL_LABEL) this.#linkChannel = channel;
+      else this.host.dataChannel?.(channel);
+    };
     if (initiate) {
       // The offerer fixes the m-line order: audio first, then video.
       this.#audio = this.pc.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendrecv' });
       this.#video = this.pc.addTransceiver(tracks.video ?? 'video', { direction: 'sendrecv' });
+      // ...and puts m=application in the same offer (no renegotiation for later channels).
+      this.#linkChannel = this.pc.createDataChannel(LINK_CHANNEL_LABEL);
       this.#screen.ready();
       // Offer now rather than after the browser's negotiationneeded task: it saves a task
       // turn (~15 ms in Chromium) on every call setup.
@@ -103,6 +117,12 @@ export class PeerLink {
     return this.#screen.remoteMids();
   }
 
+  /** Opens a reliable, ordered data channel to the remote participant. */
+  openDataChannel(label: string): RTCDataChannel {
+    if (this.#closed) throw new Error('the connection is closed');
+    return this.pc.createDataChannel(label, { ordered: true });
+  }
+
   /** Audio level 0..1 of the remote participant, from RFC 6464 header extensions. */
   audioLevel(): number {
     const receiver = this.#audio?.receiver;
@@ -113,6 +133,16 @@ export class PeerLink {
     return recent?.audioLevel ?? 0;
   }
 
+  /** Swaps in new ICE servers (fresh TURN credentials) for future gathering, e.g. an ICE restart. */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    if (this.#closed || typeof this.pc.setConfiguration !== 'function') return;
+    try {
+      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+    } catch {
+      // A browser that refuses the change keeps the old servers; their allocations live on.
+    }
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -121,6 +151,8 @@ export class PeerLink {
     this.pc.onicecandidate = null;
     this.pc.ontrack = null;
     this.pc.onconnectionstatechange = null;
+    this.pc.ondatachannel = null;
+    this.#linkChannel?.close();
     this.pc.close();
   }
 

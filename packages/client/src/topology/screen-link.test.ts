@@ -80,7 +80,10 @@ describe('PeerLink screen sharing', () => {
     const s = screen();
     const { pc, offers, errors } = make({ initiate: true, shared: s });
     await flush();
-    assert.deepEqual(pc.calls.slice(0, 4), ['addTransceiver:audio', 'addTransceiver:video', 'addTransceiver:video', 'addTransceiver:audio']);
+    assert.deepEqual(
+      pc.calls.filter((c) => c.startsWith('addTransceiver')),
+      ['addTransceiver:audio', 'addTransceiver:video', 'addTransceiver:video', 'addTransceiver:audio'],
+    );
     const [, , video, audio] = pc.transceivers;
     assert.deepEqual([video!.direction, audio!.direction], ['sendonly', 'sendonly']);
     assert.deepEqual([video!.sender.track, audio!.sender.track], [s.video, s.audio]);

@@ -1,4 +1,4 @@
-import type { ClientMessage, IceCandidate, SfuSlot } from '@lectern/protocol';
+import type { ClientMessage, IceCandidate, IceServer, SfuSlot } from '@lectern/protocol';
 import { TypedEmitter } from '../emitter.js';
 import type { PeerConnectionFactory } from '../ports.js';
 import { summarizeInboundStats } from './stats.js';
@@ -103,6 +103,26 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
 
   setLocalScreen(): void {
     // Not carried yet (carriesScreens is false): the Room refuses to start a share.
+  }
+
+  setIceServers(iceServers: IceServer[]): void {
+    this.options.iceServers = iceServers;
+    for (const pc of [this.#publish, this.#subscribe]) {
+      if (!pc) continue;
+      try {
+        pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+      } catch (err) {
+        this.emit('error', 'sfu', asError(err));
+      }
+    }
+  }
+
+  /**
+   * No peer-to-peer connection exists in SFU mode yet, so file transfer is not offered here
+   * (the caller reports it); an on-demand direct connection is planned.
+   */
+  openDataChannel(): RTCDataChannel | null {
+    return null;
   }
 
   audioLevel(participantId: string): number {

@@ -14,7 +14,7 @@ const base = [
   { id: 'CP-host', type: 'candidate-pair', localCandidateId: 'L-host', remoteCandidateId: 'R1', nominated: true, state: 'succeeded' },
   { id: 'CP-relay', type: 'candidate-pair', localCandidateId: 'L-relay', remoteCandidateId: 'R1', nominated: true, state: 'succeeded' },
   { id: 'L-host', type: 'local-candidate', candidateType: 'host' },
-  { id: 'L-relay', type: 'local-candidate', candidateType: 'relay' },
+  { id: 'L-relay', type: 'local-candidate', candidateType: 'relay', relayProtocol: 'tcp' },
   { id: 'R1', type: 'remote-candidate', candidateType: 'srflx' },
 ];
 
@@ -28,6 +28,7 @@ describe('summarizeInboundStats', () => {
       audioPacketsReceived: 500,
       bytesReceived: 58_000,
       localCandidateType: 'relay',
+      localRelayProtocol: 'tcp',
       connectionState: 'connected',
       screen: { framesDecoded: 0, frameWidth: 0, frameHeight: 0, audioPacketsReceived: 0 },
     });
@@ -70,6 +71,7 @@ describe('summarizeInboundStats', () => {
       audioPacketsReceived: 0,
       bytesReceived: 0,
       localCandidateType: null,
+      localRelayProtocol: null,
       connectionState: 'new',
       screen: { framesDecoded: 0, frameWidth: 0, frameHeight: 0, audioPacketsReceived: 0 },
     });

@@ -17,6 +17,7 @@ export function summarizeInboundStats(
     audioPacketsReceived: 0,
     bytesReceived: 0,
     localCandidateType: null,
+    localRelayProtocol: null,
     connectionState,
     screen: { framesDecoded: 0, frameWidth: 0, frameHeight: 0, audioPacketsReceived: 0 },
   };
@@ -55,6 +56,7 @@ export function summarizeInboundStats(
   const pair = selectedPair ? byId.get(selectedPair) : undefined;
   const local = pair ? byId.get(pair.localCandidateId as string) : undefined;
   if (local && typeof local.candidateType === 'string') out.localCandidateType = local.candidateType;
+  if (local && typeof local.relayProtocol === 'string') out.localRelayProtocol = local.relayProtocol;
   return out;
 }
 

@@ -38,6 +38,8 @@ export interface RemoteMediaStats {
   bytesReceived: number;
   /** Local candidate type of the selected ICE pair: host, srflx, prflx or relay. */
   localCandidateType: string | null;
+  /** How a relayed local candidate reaches its TURN server: udp, tcp or tls (null unless relayed). */
+  localRelayProtocol: string | null;
   connectionState: RTCPeerConnectionState;
   /** Their shared screen; the camera numbers above exclude it. All zero when none. */
   screen: RemoteScreenStats;
@@ -55,6 +57,8 @@ export type TopologyEvents = {
   remoteScreen: [participantId: string, stream: MediaStream | null, streamId: string | null];
   /** The media connection to a remote participant changed state. */
   connectionState: [participantId: string, state: RTCPeerConnectionState];
+  /** A remote participant opened a data channel to us (peer to peer; e.g. a file transfer). */
+  dataChannel: [participantId: string, channel: RTCDataChannel];
   /** A non-fatal media error, for logs. */
   error: [participantId: string, error: Error];
 };
@@ -85,10 +89,17 @@ export interface Topology extends Pick<TypedEmitter<TopologyEvents>, 'on' | 'off
   setLocalTracks(tracks: LocalTracks): void;
   /** Shares the local screen with everyone as tracks of its own, or stops (`null`). */
   setLocalScreen(screen: LocalScreenTracks | null): void;
+  /** New ICE servers (renewed TURN credentials) for every connection, present and future. */
+  setIceServers(iceServers: IceServer[]): void;
   /** Audio level 0..1 of a remote participant, from the RTP audio-level extension. */
   audioLevel(participantId: string): number;
   /** Receive-side numbers for a remote participant. */
   stats(participantId: string): Promise<RemoteMediaStats | null>;
+  /**
+   * Opens a reliable, ordered data channel straight to a participant (never through a server),
+   * or returns null when there is no connection to them. Used by file transfer.
+   */
+  openDataChannel(participantId: string, label: string): RTCDataChannel | null;
   /** Closes every connection. Idempotent. */
   close(): void;
 }

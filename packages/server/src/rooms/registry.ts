@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { ErrorCodes, LecternError, generateSessionCode } from '@lectern/protocol';
-import { Room, type RoomOwner } from './room.js';
+import { Room, type RoomOwner, type Topology, type TopologyPolicy } from './room.js';
 
 /** Registry settings. */
 export interface RoomRegistryOptions {
@@ -8,6 +8,8 @@ export interface RoomRegistryOptions {
   maxRooms: number;
   /** How long an empty room stays joinable. */
   emptyRoomTtlMs: number;
+  /** How rooms choose mesh or SFU; mesh only by default. */
+  topology?: TopologyPolicy;
   /** Source of randomness for codes; a CSPRNG by default. */
   randomInt?: (n: number) => number;
 }
@@ -53,7 +55,7 @@ export class RoomRegistry implements RoomOwner {
     if (this.#rooms.size >= this.options.maxRooms) {
       throw new LecternError(ErrorCodes.SERVER_BUSY, 'the server has too many sessions; try again later');
     }
-    const room = new Room(code, this.options.maxParticipants, this);
+    const room = new Room(code, this.options.maxParticipants, this, this.options.topology);
     this.#rooms.set(code, room);
     this.roomEmptied(room); // a new room expires unless someone joins
     return room;
@@ -68,6 +70,13 @@ export class RoomRegistry implements RoomOwner {
 
   roomOccupied(room: Room): void {
     this.#clearExpiry(room);
+  }
+
+  /** Set by signaling: called when a room changes topology. */
+  onTopologyChanged: ((room: Room, topology: Topology, newcomerId?: string) => void) | null = null;
+
+  topologyChanged(room: Room, topology: Topology, newcomerId?: string): void {
+    this.onTopologyChanged?.(room, topology, newcomerId);
   }
 
   #retire(room: Room): void {

@@ -174,3 +174,48 @@ describe('Room relay', () => {
     assert.equal(c.sent.length, 1);
   });
 });
+
+describe('Room: topology', () => {
+  class TopologyOwner extends FakeOwner {
+    readonly changes: string[] = [];
+    topologyChanged(_room: Room, topology: string, newcomerId?: string): void {
+      this.changes.push(`${topology}${newcomerId ? ` (newcomer ${newcomerId})` : ''}`);
+    }
+  }
+
+  test('mesh and sfu policies never change', () => {
+    for (const mode of ['mesh', 'sfu'] as const) {
+      const owner = new TopologyOwner();
+      const room = new Room('abc-defg-hjk', 50, owner, { mode, threshold: 2 });
+      for (const id of ['a', 'b', 'c', 'd']) room.add(person(id).p);
+      room.remove('a', 'left');
+      assert.equal(room.topology, mode);
+      assert.deepEqual(owner.changes, []);
+    }
+  });
+
+  test('auto: past the threshold the members are told "sfu" before they hear of the joiner; back to mesh at two', () => {
+    const owner = new TopologyOwner();
+    const room = new Room('abc-defg-hjk', 50, owner, { mode: 'auto', threshold: 3 });
+    const people = ['a', 'b', 'c', 'd', 'e'].map((id) => person(id));
+    for (const x of people.slice(0, 3)) room.add(x.p);
+    assert.equal(room.topology, 'mesh');
+    room.add(people[3]!.p);
+    assert.equal(room.topology, 'sfu');
+    assert.deepEqual(owner.changes, ['sfu (newcomer d)']);
+    const seenByA = people[0]!.link.sent.map((m) => m.type);
+    assert.deepEqual(seenByA.slice(-2), ['topology', 'participant-joined'], 'topology first');
+    assert.ok(!people[3]!.link.sent.some((m) => m.type === 'topology'), 'the joiner learns it from joined');
+    room.add(people[4]!.p);
+    assert.equal(owner.changes.length, 1, 'stays sfu while large');
+    for (const id of ['e', 'd']) room.remove(id, 'left');
+    assert.equal(room.topology, 'sfu', 'three people stay on the SFU');
+    room.remove('c', 'left');
+    assert.equal(room.topology, 'mesh');
+    assert.deepEqual(owner.changes, ['sfu (newcomer d)', 'mesh']);
+    assert.deepEqual(
+      people[0]!.link.sent.slice(-2).map((m) => m.type),
+      ['topology', 'participant-left'],
+    );
+  });
+});

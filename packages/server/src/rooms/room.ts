@@ -10,22 +10,47 @@ export type DirectSignal =
   | Extract<ServerMessage, { type: 'answer' }>
   | Extract<ServerMessage, { type: 'ice-candidate' }>;
 
-/** Hooks the registry uses to learn when a room empties. */
+/** How a session carries media. */
+export type Topology = 'mesh' | 'sfu';
+
+/** How a room picks its topology: always one, or `auto` (mesh up to `threshold` people, SFU above). */
+export interface TopologyPolicy {
+  mode: Topology | 'auto';
+  threshold: number;
+}
+
+/** Hooks the registry uses to learn when a room empties, and signaling when media moves. */
 export interface RoomOwner {
   roomEmptied(room: Room): void;
   roomOccupied(room: Room): void;
+  /**
+   * The room moved to another topology; called before the members are told of the join or
+   * leave that caused it. `newcomerId` is the joiner whose own `joined` will say it.
+   */
+  topologyChanged?(room: Room, topology: Topology, newcomerId?: string): void;
 }
+
+const MESH_ONLY: TopologyPolicy = { mode: 'mesh', threshold: Infinity };
 
 /** A session: its members, and the rule that messages only travel between them. */
 export class Room {
   readonly participants = new Map<string, Participant>();
   #closed = false;
+  #topology: Topology;
 
   constructor(
     readonly code: string,
     readonly maxParticipants: number,
     private readonly owner: RoomOwner,
-  ) {}
+    private readonly policy: TopologyPolicy = MESH_ONLY,
+  ) {
+    this.#topology = policy.mode === 'sfu' ? 'sfu' : 'mesh';
+  }
+
+  /** How this session carries media now. */
+  get topology(): Topology {
+    return this.#topology;
+  }
 
   get size(): number {
     return this.participants.size;
@@ -48,6 +73,7 @@ export class Room {
     }
     const wasEmpty = this.participants.size === 0;
     this.participants.set(participant.id, participant);
+    this.#retopologize(participant.id);
     this.broadcast({ type: 'participant-joined', participant: participant.info() }, participant.id);
     if (wasEmpty) this.owner.roomOccupied(this);
   }
@@ -63,9 +89,24 @@ export class Room {
   /** Removes a member (no-op when absent) and tells the others why. */
   remove(id: string, reason: LeaveReason): boolean {
     if (!this.participants.delete(id)) return false;
+    this.#retopologize();
     this.broadcast({ type: 'participant-left', participantId: id, reason });
     if (this.participants.size === 0) this.owner.roomEmptied(this);
     return true;
+  }
+
+  /**
+   * Under `auto`, moves to the SFU when the session grows past the threshold and back to mesh
+   * when it shrinks to two; the members (but `newcomerId`, whose `joined` says it) are told.
+   */
+  #retopologize(newcomerId?: string): void {
+    if (this.policy.mode !== 'auto') return;
+    const size = this.participants.size;
+    const next: Topology = this.#topology === 'mesh' && size > this.policy.threshold ? 'sfu' : this.#topology === 'sfu' && size <= 2 ? 'mesh' : this.#topology;
+    if (next === this.#topology) return;
+    this.#topology = next;
+    this.owner.topologyChanged?.(this, next, newcomerId);
+    this.broadcast({ type: 'topology', topology: next }, newcomerId);
   }
 
   /** Delivers a signal from one member to another. Throws PARTICIPANT_NOT_FOUND / NOT_ALLOWED. */

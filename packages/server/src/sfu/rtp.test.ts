@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { rtp } from './rtp.test-helpers.js';
-import { audioLevel, buildPli, findExtension, isH264KeyframeStart, isRtcp, isVp8KeyframeStart, parseRtp, readFeedback, rewriteRtp, splitRtcp } from './rtp.js';
+import { audioLevel, buildPli, buildSenderReport, readSenderReports, findExtension, isH264KeyframeStart, isRtcp, isVp8KeyframeStart, parseRtp, readFeedback, rewriteRtp, splitRtcp } from './rtp.js';
 
 describe('RTP', () => {
   test('parses the header, extensions and padding', () => {
@@ -88,5 +88,13 @@ describe('RTP', () => {
     ]);
     // A truncated compound yields what was whole, and no exception.
     assert.equal(readFeedback(compound.subarray(0, 30)).length, 1);
+  });
+
+  test('sender reports round-trip through build and read', () => {
+    const sr = { ssrc: 0xfeedbeef, ntpHigh: 0xe1234567, ntpLow: 0x89abcdef, rtpTimestamp: 0xfffffffe };
+    const bytes = buildSenderReport(sr, 10, 2000);
+    assert.ok(isRtcp(bytes));
+    assert.deepEqual(readSenderReports(Buffer.concat([Buffer.from([0x80, 201, 0, 1, 0, 0, 0, 1]), bytes])), [sr]);
+    assert.deepEqual(readFeedback(bytes), [], 'an SR is not feedback');
   });
 });

@@ -217,6 +217,36 @@ export function readFeedback(p: Uint8Array): Feedback[] {
   return out;
 }
 
+/** What a sender report says: at NTP time `ntp` (64-bit, as two words) the stream's clock read `rtpTimestamp`. */
+export interface SenderReport {
+  ssrc: number;
+  ntpHigh: number;
+  ntpLow: number;
+  rtpTimestamp: number;
+}
+
+/** The sender reports (RTCP SR, RFC 3550 §6.4.1) in a compound packet. */
+export function readSenderReports(p: Uint8Array): SenderReport[] {
+  return splitRtcp(p)
+    .filter((pkt) => pkt.packetType === 200 && pkt.bytes.length >= 28)
+    .map(({ bytes: b }) => ({ ssrc: readU32(b, 4), ntpHigh: readU32(b, 8), ntpLow: readU32(b, 12), rtpTimestamp: readU32(b, 16) }));
+}
+
+/** A sender report with no report blocks. */
+export function buildSenderReport(sr: SenderReport, packets: number, octets: number): Buffer {
+  const b = Buffer.alloc(28);
+  b[0] = 0x80;
+  b[1] = 200;
+  b.writeUInt16BE(6, 2);
+  b.writeUInt32BE(sr.ssrc >>> 0, 4);
+  b.writeUInt32BE(sr.ntpHigh >>> 0, 8);
+  b.writeUInt32BE(sr.ntpLow >>> 0, 12);
+  b.writeUInt32BE(sr.rtpTimestamp >>> 0, 16);
+  b.writeUInt32BE(packets >>> 0, 20);
+  b.writeUInt32BE(octets >>> 0, 24);
+  return b;
+}
+
 /** A Picture Loss Indication (RFC 4585 §6.3.1) from `senderSsrc` about `mediaSsrc`. */
 export function buildPli(senderSsrc: number, mediaSsrc: number): Buffer {
   const b = Buffer.alloc(12);

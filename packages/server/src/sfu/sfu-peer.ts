@@ -1,6 +1,6 @@
 import ndc from 'node-datachannel';
 import type { IceCandidate, ServerMessage } from '@lectern/protocol';
-import { audioLevel as levelOf, isRtcp, parseRtp, readFeedback, type Feedback, type RtpHeader } from './rtp.js';
+import { audioLevel as levelOf, isRtcp, parseRtp, readFeedback, readSenderReports, type Feedback, type RtpHeader, type SenderReport } from './rtp.js';
 import { filterPublishOffer, mediaSections } from './sdp.js';
 import { OutboundSlot, type SlotCodec } from './slot.js';
 
@@ -17,6 +17,7 @@ export interface SfuPeerHost {
   send(message: ServerMessage): void;
   media(peer: SfuPeer, kind: 'audio' | 'video', packet: Buffer, header: RtpHeader): void;
   feedback(peer: SfuPeer, slot: SubscriberSlot, feedback: Feedback): void;
+  senderReport(peer: SfuPeer, report: SenderReport): void;
   failed(peer: SfuPeer, reason: string): void;
 }
 
@@ -207,7 +208,10 @@ export class SfuPeer {
       if (kind === 'video') track.requestBitrate(PUBLISH_BITRATE);
     });
     track.onMessage((packet) => {
-      if (isRtcp(packet)) return;
+      if (isRtcp(packet)) {
+        for (const sr of readSenderReports(packet)) this.host.senderReport(this, sr);
+        return;
+      }
       const header = parseRtp(packet);
       if (!header || !this.#payloadTypes.has(header.payloadType)) return;
       if (kind === 'audio') {

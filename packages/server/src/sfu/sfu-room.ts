@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ServerMessage } from '@lectern/protocol';
-import type { Feedback, RtpHeader } from './rtp.js';
+import { buildSenderReport, type Feedback, type RtpHeader, type SenderReport } from './rtp.js';
 import { selectSlots } from './selection.js';
 import { SfuPeer, type SfuNetwork, type SfuPeerHost, type SubscriberSlot } from './sfu-peer.js';
 
@@ -60,6 +60,7 @@ export class SfuRoom {
       send: (m) => this.sendTo(participantId, m),
       media: (p, kind, packet, header) => this.#media(p, kind, packet, header),
       feedback: (_p, slot, fb) => this.#feedback(slot, fb),
+      senderReport: (p, sr) => this.#senderReport(p, sr),
       failed: (p, reason) => this.log.info({ code: this.code, participant: p.participantId, reason }, 'sfu connection failed'),
     };
     const peer = new SfuPeer(participantId, this.options.network, { video: this.options.lastN, audio: this.options.audioSlots }, host);
@@ -101,6 +102,19 @@ export class SfuRoom {
         const out = s.slot.forward(packet, header);
         if (out) peer.sendOn(s, out);
         else if (s.slot.waitingForKeyframe) from.requestKeyframe();
+      }
+    }
+  }
+
+  /** A publisher's sender report, translated for every slot that carries that stream. */
+  #senderReport(from: SfuPeer, sr: SenderReport): void {
+    for (const peer of this.#peers.values()) {
+      if (peer === from) continue;
+      for (const s of [...peer.audioSlots, ...peer.videoSlots]) {
+        if (s.participantId !== from.participantId) continue;
+        const rtpTimestamp = s.slot.translateTimestamp(sr.ssrc, sr.rtpTimestamp);
+        if (rtpTimestamp === null) continue;
+        peer.sendOn(s, buildSenderReport({ ...sr, ssrc: s.slot.ssrc, rtpTimestamp }, s.slot.packets, s.slot.octets));
       }
     }
   }

@@ -10,6 +10,9 @@ export type SfuClientMessage = ClientMessageOf<'sfu-publish' | 'sfu-subscribe-an
  * The media plane: one {@link SfuRoom} per session in SFU mode. Signaling hands it joins,
  * leaves and the clients' SFU messages; it answers through `sendTo`.
  */
+/** Live SFUs in this process; libdatachannel's threads are stopped when the last one closes. */
+let live = 0;
+
 export class Sfu {
   readonly #rooms = new Map<string, SfuRoom>();
   #closed = false;
@@ -20,6 +23,7 @@ export class Sfu {
     private readonly log: Logger,
   ) {
     ndc.initLogger('Error', (level, message) => this.log.debug({ level }, `libdatachannel: ${message}`));
+    live++;
   }
 
   /** Number of sessions with media at the SFU. */
@@ -83,5 +87,7 @@ export class Sfu {
     this.#closed = true;
     for (const room of this.#rooms.values()) room.close();
     this.#rooms.clear();
+    // Its worker threads would otherwise keep the process alive.
+    if (--live === 0) ndc.cleanup();
   }
 }

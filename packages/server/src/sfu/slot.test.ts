@@ -61,3 +61,22 @@ describe('OutboundSlot', () => {
     assert.deepEqual(input, copy);
   });
 });
+
+describe('OutboundSlot: sender report translation', () => {
+  test('source timestamps map to the slot’s, only for the source being forwarded', () => {
+    let now = 0;
+    const slot = new OutboundSlot(9, 111, 'audio', 48_000, () => now);
+    const opus = new Map<number, SlotCodec>([[111, 'opus']]);
+    slot.setSource(0xa, opus);
+    assert.equal(slot.translateTimestamp(0xa, 500), null, 'nothing forwarded yet');
+    slot.forward(rtp({ ssrc: 0xa, pt: 111, seq: 1, ts: 1000, payload: [1, 2, 3, 4] }));
+    assert.equal(slot.translateTimestamp(0xa, 1960), 1960, 'first source: unchanged');
+    now += 20;
+    slot.setSource(0xb, opus);
+    slot.forward(rtp({ ssrc: 0xb, pt: 111, seq: 50, ts: 7000, payload: [1, 2] }));
+    // The slot continued at 1000 + 20 ms × 48 kHz = 1960 for source ts 7000.
+    assert.equal(slot.translateTimestamp(0xb, 7000 + 480), 1960 + 480);
+    assert.equal(slot.translateTimestamp(0xa, 1000), null, 'the old source no longer maps');
+    assert.deepEqual([slot.packets, slot.octets], [2, 6]);
+  });
+});

@@ -19,8 +19,9 @@ export class OutboundSlot {
   #lastTs = 0;
   #lastSentAt = 0;
   #started = false;
-  /** Packets forwarded, for stats and tests. */
+  /** Packets and payload octets forwarded (for sender reports). */
   packets = 0;
+  octets = 0;
 
   constructor(
     readonly ssrc: number,
@@ -80,7 +81,17 @@ export class OutboundSlot {
       this.#lastSentAt = this.now();
     }
     this.packets++;
+    this.octets += packet.length - header.payloadOffset - header.padding;
     return out;
+  }
+
+  /**
+   * The slot's timestamp for a source timestamp, for translating the source's sender reports
+   * (so receivers keep audio and video in sync); null while the source is not being forwarded.
+   */
+  translateTimestamp(sourceSsrc: number, timestamp: number): number | null {
+    if (sourceSsrc !== this.#source || !this.#started) return null;
+    return (timestamp + this.#tsOffset) >>> 0;
   }
 
   /** Continues the outgoing numbering from where the previous source left off. */

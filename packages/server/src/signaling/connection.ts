@@ -51,6 +51,10 @@ export class Connection implements ParticipantLink {
   participant: Participant | null = null;
   /** Set when this connection no longer speaks for its participant (taken over, timed out, shut down). */
   detached = false;
+  /** The Host the client connected to (from the upgrade request): ICE server URLs name it. */
+  requestHost: string | null = null;
+  /** Renews this connection's ICE servers (TURN credentials) before they expire. */
+  iceRefresh: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly socket: WebSocket,

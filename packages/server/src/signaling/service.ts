@@ -15,16 +15,21 @@ import type { ChatService } from '../chat/chat-service.js';
 import type { Sfu, SfuClientMessage } from '../sfu/sfu.js';
 import { Participant } from '../rooms/participant.js';
 import type { RoomRegistry } from '../rooms/registry.js';
-import type { LeaveReason } from '../rooms/room.js';
+import type { LeaveReason, Room } from '../rooms/room.js';
 import { CloseCodes, type Connection, type ConnectionHandler } from './connection.js';
 import type { ResumeTokens } from './resume-token.js';
+
+/** ICE servers for one participant, and when their credentials stop working (null: never). */
+export interface IceServerGrant {
+  iceServers: IceServer[];
+  expiresAt: number | null;
+}
 
 /** Signaling settings. */
 export interface SignalingOptions {
   heartbeatTimeoutMs: number;
-  /** How sessions carry media: peer to peer, or through the SFU. */
-  topology: 'mesh' | 'sfu';
-  iceServers: () => IceServer[];
+  /** ICE servers (with fresh TURN credentials) for a participant reached through `host`. */
+  iceServers: (participant: { participantId: string; host: string | null }) => IceServerGrant;
 }
 
 /**
@@ -45,6 +50,7 @@ export class SignalingService implements ConnectionHandler {
   ) {
     this.#sweep = setInterval(() => this.#expireSilent(), Math.max(250, Math.floor(options.heartbeatTimeoutMs / 4)));
     this.#sweep.unref();
+    rooms.onTopologyChanged = (room, topology, newcomerId) => this.#topologyChanged(room, topology, newcomerId);
   }
 
   add(connection: Connection): void {
@@ -89,6 +95,7 @@ export class SignalingService implements ConnectionHandler {
 
   closed(conn: Connection): void {
     this.connections.delete(conn);
+    if (conn.iceRefresh) clearTimeout(conn.iceRefresh);
     if (!conn.detached) this.#leave(conn, 'disconnected');
     conn.log.debug('connection closed');
   }
@@ -114,8 +121,25 @@ export class SignalingService implements ConnectionHandler {
       resumed: claim !== null,
       heartbeatMs: Math.floor(this.options.heartbeatTimeoutMs / 3),
       maxMessageBytes: MAX_MESSAGE_BYTES,
-      iceServers: this.options.iceServers(),
+      iceServers: this.#grantIceServers(conn),
     });
+  }
+
+  /** ICE servers for a connection; schedules `ice-servers` with new credentials before they expire. */
+  #grantIceServers(conn: Connection): IceServer[] {
+    const grant = this.options.iceServers({ participantId: conn.participantId, host: conn.requestHost });
+    if (conn.iceRefresh) clearTimeout(conn.iceRefresh);
+    conn.iceRefresh = null;
+    if (grant.expiresAt !== null) {
+      // Renew when 80% of the lifetime has passed, so a slow network still gets them in time.
+      const delay = Math.max(1000, Math.floor((grant.expiresAt - Date.now()) * 0.8));
+      conn.iceRefresh = setTimeout(() => {
+        if (conn.state === 'closed') return;
+        conn.send({ type: 'ice-servers', iceServers: this.#grantIceServers(conn) });
+      }, delay);
+      conn.iceRefresh.unref();
+    }
+    return grant.iceServers;
   }
 
   #create(conn: Connection): void {
@@ -164,13 +188,13 @@ export class SignalingService implements ConnectionHandler {
         code: room.code,
         self: participant.info(),
         participants: [...room.participants.values()].filter((p) => p !== participant).map((p) => p.info()),
-        topology: this.#sfuMode ? 'sfu' : 'mesh',
+        topology: room.topology,
         maxParticipants: room.maxParticipants,
         resumeToken: this.tokens.issue(participant.id, room.code),
       });
       conn.send({ type: 'chat-history', messages: this.chat.history(room, participant) });
       // A (re)joining participant starts its SFU connections afresh, as it does in mesh.
-      if (this.#sfuMode) this.sfu!.join(room.code, participant.id);
+      if (room.topology === 'sfu') this.#sfu().join(room.code, participant.id);
       conn.log.info({ code: room.code, size: room.size, resumed: existing !== undefined }, 'joined session');
     } catch (err) {
       const e = this.#asLecternError(err, conn, 'join');
@@ -246,16 +270,29 @@ export class SignalingService implements ConnectionHandler {
     }
   }
 
-  get #sfuMode(): boolean {
-    return this.options.topology === 'sfu' && this.sfu !== null;
+  #sfu(): Sfu {
+    if (!this.sfu) throw new LecternError(ErrorCodes.INTERNAL, 'this server runs without an SFU');
+    return this.sfu;
+  }
+
+  /** A room moved to or from the SFU: its members' SFU connections start or stop. */
+  #topologyChanged(room: Room, topology: 'mesh' | 'sfu', newcomerId?: string): void {
+    this.log.info({ code: room.code, topology, size: room.size }, 'session topology changed');
+    for (const p of room.participants.values()) {
+      // The newcomer's SFU connections start after its `joined`, like any SFU joiner's.
+      if (topology === 'sfu') {
+        if (p.id !== newcomerId) this.#sfu().join(room.code, p.id);
+      }
+      else this.sfu?.leave(room.code, p.id);
+    }
   }
 
   #sfuSignal(conn: Connection, msg: SfuClientMessage): void {
     const { room, participant } = conn;
     try {
       if (!room || !participant) throw new LecternError(ErrorCodes.NOT_JOINED, 'join a session first');
-      if (!this.#sfuMode) throw new LecternError(ErrorCodes.NOT_ALLOWED, 'this session does not use the SFU');
-      this.sfu!.handle(room.code, participant.id, msg);
+      if (room.topology !== 'sfu') throw new LecternError(ErrorCodes.NOT_ALLOWED, 'this session does not use the SFU');
+      this.#sfu().handle(room.code, participant.id, msg);
     } catch (err) {
       this.#replyError(conn, err, msg.type);
     }
@@ -295,6 +332,7 @@ export class SignalingService implements ConnectionHandler {
     this.chat.close();
     this.sfu?.close();
     for (const conn of this.connections) {
+      if (conn.iceRefresh) clearTimeout(conn.iceRefresh);
       conn.send({ type: 'bye', reason: 'shutdown' });
       conn.detached = true; // no participant-left storm while everyone goes
       conn.close(CloseCodes.GOING_AWAY, 'server shutting down');

@@ -1,0 +1,79 @@
+import { sha256, type HashFactory, type IncrementalHash } from '../files/io.js';
+
+/**
+ * SHA-256 in a dedicated worker (one per transfer): `update()` transfers the buffer to the
+ * worker, so hashing runs beside sending or receiving instead of after it. Falls back to hashing
+ * on the page's thread where workers cannot start (e.g. a strict Content-Security-Policy).
+ */
+export const workerSha256: HashFactory = async () => {
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./hash-worker.js', import.meta.url), { type: 'module' });
+  } catch {
+    return sha256();
+  }
+  return new WorkerHash(worker);
+};
+
+class WorkerHash implements IncrementalHash {
+  pendingBytes = 0;
+  #waiters: Array<{ bytes: number; resolve: () => void }> = [];
+  #digest: { resolve: (hex: string) => void; reject: (e: Error) => void } | null = null;
+  #failed: Error | null = null;
+  #closed = false;
+
+  constructor(private readonly worker: Worker) {
+    worker.onmessage = ({ data }: MessageEvent<{ op: 'hashed'; bytes: number } | { op: 'digest'; hex: string }>) => {
+      if (data.op === 'hashed') {
+        this.pendingBytes -= data.bytes;
+        this.#wake();
+      } else {
+        this.#digest?.resolve(data.hex);
+        this.close();
+      }
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      this.#failed = new Error(`hash worker failed: ${e.message}`);
+      this.#digest?.reject(this.#failed);
+      this.close();
+    };
+  }
+
+  update(data: Uint8Array<ArrayBuffer>): void {
+    if (this.#closed) return;
+    // Whole buffers are transferred (no copy); a view into a larger buffer is copied first.
+    const buf = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data.buffer : data.slice().buffer;
+    this.pendingBytes += buf.byteLength;
+    this.worker.postMessage({ op: 'update', buf }, [buf]);
+  }
+
+  drained(bytes: number): Promise<void> {
+    if (this.pendingBytes <= bytes || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ bytes, resolve }));
+  }
+
+  digestHex(): Promise<string> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    if (this.#closed) return Promise.reject(new Error('hash closed'));
+    return new Promise((resolve, reject) => {
+      this.#digest = { resolve, reject };
+      this.worker.postMessage({ op: 'digest' });
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.worker.terminate();
+    this.#wake(true);
+  }
+
+  #wake(all = false): void {
+    this.#waiters = this.#waiters.filter((w) => {
+      if (!all && this.pendingBytes > w.bytes) return true;
+      w.resolve();
+      return false;
+    });
+  }
+}
