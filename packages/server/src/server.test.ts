@@ -195,6 +195,30 @@ describe('server: heartbeat', () => {
     }
   });
 
+  test('a stall of the server process itself drops nobody: the sockets are read before anyone is judged', async () => {
+    const live = await Live.start({ heartbeatTimeoutMs: 1000 });
+    const a = await live.ready();
+    const keepAlive = setInterval(() => a.send({ type: 'ping', t: 0 }), 150);
+    try {
+      const code = await a.create();
+      await a.joined(code, 'A');
+      await a.roundTrip();
+      // Block this process (server and client alike) for 2.5 heartbeat timeouts, as a long
+      // GC pause or a suspended VM would.
+      const until = Date.now() + 2500;
+      while (Date.now() < until) {
+        // busy
+      }
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.ok(a.open, 'the pinging client survived the stall');
+      await a.roundTrip();
+      assert.equal(a.closeInfo, null);
+    } finally {
+      clearInterval(keepAlive);
+      await live.stop();
+    }
+  });
+
   test('a connection dropped for silence cannot leave a ghost member behind', async () => {
     const live = await Live.start({ heartbeatTimeoutMs: 1000 });
     const a = await live.ready();

@@ -39,6 +39,8 @@ export interface SignalingOptions {
 export class SignalingService implements ConnectionHandler {
   readonly connections = new Set<Connection>();
   #sweep: NodeJS.Timeout;
+  #sweepEveryMs: number;
+  #lastSweepAt = Date.now();
 
   constructor(
     private readonly rooms: RoomRegistry,
@@ -48,7 +50,8 @@ export class SignalingService implements ConnectionHandler {
     private readonly chat: ChatService,
     private readonly sfu: Sfu | null = null,
   ) {
-    this.#sweep = setInterval(() => this.#expireSilent(), Math.max(250, Math.floor(options.heartbeatTimeoutMs / 4)));
+    this.#sweepEveryMs = Math.max(250, Math.floor(options.heartbeatTimeoutMs / 4));
+    this.#sweep = setInterval(() => this.#expireSilent(), this.#sweepEveryMs);
     this.#sweep.unref();
     rooms.onTopologyChanged = (room, topology, newcomerId) => this.#topologyChanged(room, topology, newcomerId);
   }
@@ -315,7 +318,16 @@ export class SignalingService implements ConnectionHandler {
   }
 
   #expireSilent(): void {
-    const deadline = Date.now() - this.options.heartbeatTimeoutMs;
+    const now = Date.now();
+    const sinceLast = now - this.#lastSweepAt;
+    this.#lastSweepAt = now;
+    // After the process itself stalled (a long GC, a suspended VM), timers run before the
+    // sockets are read: everyone would look silent. Read first; judge at the next sweep.
+    if (sinceLast > 2 * this.#sweepEveryMs + 1000) {
+      this.log.warn({ stalledMs: sinceLast }, 'event loop stalled; heartbeat check postponed');
+      return;
+    }
+    const deadline = now - this.options.heartbeatTimeoutMs;
     for (const conn of this.connections) {
       if (conn.lastSeen >= deadline) continue;
       conn.log.info('heartbeat timeout');
