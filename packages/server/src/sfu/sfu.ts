@@ -59,19 +59,9 @@ export class Sfu {
     if (!peer) throw new LecternError(ErrorCodes.NOT_ALLOWED, 'this session does not use the SFU');
     switch (msg.type) {
       case 'sfu-publish':
-        try {
-          peer.publish(msg.sdp);
-        } catch (err) {
-          throw new LecternError(ErrorCodes.BAD_MESSAGE, `the offer cannot be used: ${(err as Error).message}`);
-        }
-        return;
+        return usable('offer', () => peer.publish(msg.sdp));
       case 'sfu-subscribe-answer':
-        try {
-          peer.subscribeAnswer(msg.sdp);
-        } catch (err) {
-          throw new LecternError(ErrorCodes.BAD_MESSAGE, `the answer cannot be used: ${(err as Error).message}`);
-        }
-        return;
+        return usable('answer', () => peer.subscribeAnswer(msg.sdp));
       case 'sfu-candidate':
         try {
           peer.candidate(msg.pc, msg.candidate);
@@ -89,5 +79,14 @@ export class Sfu {
     this.#rooms.clear();
     // Its worker threads would otherwise keep the process alive.
     if (--live === 0) ndc.cleanup();
+  }
+}
+
+/** Runs an SDP step; a description libdatachannel or our filter rejects becomes BAD_MESSAGE. */
+function usable(what: string, step: () => void): void {
+  try {
+    step();
+  } catch (err) {
+    throw new LecternError(ErrorCodes.BAD_MESSAGE, `the ${what} cannot be used: ${(err as Error).message}`);
   }
 }
