@@ -229,6 +229,27 @@ export class Live {
     return c;
   }
 
+  /**
+   * A session with `names.length` members: returns the clients in join order and the code, with
+   * each one's chat history and the participant-joined notices consumed, so tests see only
+   * what they cause.
+   */
+  async session(names: string[]): Promise<{ code: string; clients: TestClient[] }> {
+    const clients: TestClient[] = [];
+    let code = '';
+    for (const name of names) {
+      const c = await this.ready();
+      if (!code) code = await c.create();
+      await c.joined(code, name);
+      await c.next('chat-history');
+      clients.push(c);
+    }
+    for (let i = 0; i < clients.length; i++) {
+      for (let j = i + 1; j < clients.length; j++) await clients[i]!.next('participant-joined', (m) => m.participant.id === clients[j]!.participantId);
+    }
+    return { code, clients };
+  }
+
   /** Closes clients and server; removes the data dir when this instance made it. */
   async stop(removeDir = this.ownsDir): Promise<void> {
     for (const c of this.clients) c.ws.terminate();

@@ -17,19 +17,6 @@ async function start(overrides: Parameters<typeof Live.start>[0] = {}): Promise<
   return live;
 }
 
-/** Clients joined to one new session, with their history and join notices consumed. */
-async function session(live: Live, names: string[]): Promise<{ code: string; clients: TestClient[] }> {
-  const clients: TestClient[] = [];
-  let code = '';
-  for (const name of names) {
-    const c = await live.ready();
-    if (!code) code = await c.create();
-    await c.joined(code, name);
-    await c.next('chat-history');
-    clients.push(c);
-  }
-  return { code, clients };
-}
 
 let n = 0;
 const id = () => `msg${String(++n).padStart(8, '0')}`;
@@ -37,7 +24,7 @@ const id = () => `msg${String(++n).padStart(8, '0')}`;
 describe('chat through the server', () => {
   test('every member gets every message with the same sequence numbers, the sender included', async () => {
     const live = await start();
-    const { clients } = await session(live, ['Ada', 'Bo', 'Cy']);
+    const { clients } = await live.session(['Ada', 'Bo', 'Cy']);
     const [a, b, c] = clients as [TestClient, TestClient, TestClient];
     a.send({ type: 'chat-send', id: id(), text: 'one' });
     b.send({ type: 'chat-send', id: id(), text: 'two' });
@@ -58,7 +45,7 @@ describe('chat through the server', () => {
 
   test('the server stamps from and fromName; a client cannot choose them', async () => {
     const live = await start();
-    const { clients } = await session(live, ['Ada', 'Bo']);
+    const { clients } = await live.session(['Ada', 'Bo']);
     const [a, b] = clients as [TestClient, TestClient];
     a.send({ type: 'chat-send', id: id(), text: 'hi', from: b.participantId, fromName: 'Bo' });
     const m = (await b.next('chat')).message;
@@ -68,7 +55,7 @@ describe('chat through the server', () => {
 
   test('a private message reaches only its addressee and the sender', async () => {
     const live = await start();
-    const { code, clients } = await session(live, ['Ada', 'Bo', 'Cy']);
+    const { code, clients } = await live.session(['Ada', 'Bo', 'Cy']);
     const [a, b, c] = clients as [TestClient, TestClient, TestClient];
     a.send({ type: 'chat-send', id: id(), to: b.participantId, text: 'just for Bo' });
     const atB = (await b.next('chat')).message;
@@ -86,7 +73,7 @@ describe('chat through the server', () => {
 
   test('refusals name the message: too long, unknown addressee, oneself, not joined', async () => {
     const live = await start();
-    const { clients } = await session(live, ['Ada', 'Bo']);
+    const { clients } = await live.session(['Ada', 'Bo']);
     const [a, b] = clients as [TestClient, TestClient];
     const long = id();
     a.send({ type: 'chat-send', id: long, text: 'x'.repeat(MAX_CHAT_CHARS + 1) });
@@ -115,7 +102,7 @@ describe('chat through the server', () => {
 
   test('a re-sent id is delivered once: the sender alone gets the stored copy back', async () => {
     const live = await start();
-    const { clients } = await session(live, ['Ada', 'Bo']);
+    const { clients } = await live.session(['Ada', 'Bo']);
     const [a, b] = clients as [TestClient, TestClient];
     const same = id();
     a.send({ type: 'chat-send', id: same, text: 'once' });
@@ -131,7 +118,7 @@ describe('chat through the server', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'lectern-chat-live-'));
     try {
       let live = await Live.start({ dataDir });
-      const { code, clients } = await session(live, ['Ada']);
+      const { code, clients } = await live.session(['Ada']);
       const a = clients[0]!;
       const token = (a.log.find((m) => m.type === 'joined') as { resumeToken: string }).resumeToken;
       for (const text of ['first', 'second']) {
@@ -164,7 +151,7 @@ describe('chat through the server', () => {
 
   test('history is capped at --chat-history-max messages', async () => {
     const live = await start({ chatHistoryMax: 3 });
-    const { code, clients } = await session(live, ['Ada']);
+    const { code, clients } = await live.session(['Ada']);
     for (let i = 1; i <= 5; i++) {
       clients[0]!.send({ type: 'chat-send', id: id(), text: `m${i}` });
       await clients[0]!.next('chat');

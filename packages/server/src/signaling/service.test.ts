@@ -13,23 +13,8 @@ afterEach(async () => {
   await live.stop();
 });
 
-/** A session with `names.length` members; returns the clients in join order and the code. */
-async function session(names: string[]): Promise<{ code: string; clients: TestClient[] }> {
-  const clients: TestClient[] = [];
-  let code = '';
-  for (const name of names) {
-    const c = await live.ready();
-    if (!code) code = await c.create();
-    await c.joined(code, name);
-    await c.next('chat-history');
-    clients.push(c);
-  }
-  // Drain the participant-joined notices so tests see only what they cause.
-  for (let i = 0; i < clients.length; i++) {
-    for (let j = i + 1; j < clients.length; j++) await clients[i]!.next('participant-joined', (m) => m.participant.id === clients[j]!.participantId);
-  }
-  return { code, clients };
-}
+/** A session with `names.length` members (see Live.session). */
+const session = (names: string[]) => live.session(names);
 
 describe('signaling: handshake', () => {
   test('hello → welcome with a fresh participant id and the server limits', async () => {
