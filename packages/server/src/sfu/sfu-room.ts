@@ -28,9 +28,8 @@ const LEVEL_MARGIN = 0.1;
  * told which participant a slot carries with `sfu-slots`.
  */
 export class SfuRoom {
+  /** Participants in join order (a re-join moves to the end), the tie-breaker for slots. */
   readonly #peers = new Map<string, SfuPeer>();
-  /** Join order, the tie-breaker for video slots. */
-  #order: string[] = [];
   #ticker: NodeJS.Timeout;
   #closed = false;
 
@@ -65,7 +64,6 @@ export class SfuRoom {
     };
     const peer = new SfuPeer(participantId, this.options.network, { video: this.options.lastN, audio: this.options.audioSlots }, host);
     this.#peers.set(participantId, peer);
-    this.#order.push(participantId);
     this.#assignAll();
     return peer;
   }
@@ -75,7 +73,6 @@ export class SfuRoom {
     const peer = this.#peers.get(participantId);
     if (!peer) return;
     this.#peers.delete(participantId);
-    this.#order = this.#order.filter((id) => id !== participantId);
     peer.close();
     this.#assignAll();
   }
@@ -131,11 +128,10 @@ export class SfuRoom {
   #assignAll(): void {
     if (this.#closed) return;
     const now = performance.now();
-    const joinOrder = (a: SfuPeer, b: SfuPeer) => this.#order.indexOf(a.participantId) - this.#order.indexOf(b.participantId);
     const recent = (p: SfuPeer) => now - p.lastSpokeAt < SPEAKER_HOLD_MS;
-    // Video: recent speakers first, then join order. Audio: the loudest.
-    const bySpeech = [...this.#peers.values()].sort((a, b) => Number(recent(b)) - Number(recent(a)) || joinOrder(a, b));
-    const byLevel = [...this.#peers.values()].sort((a, b) => b.audioLevel - a.audioLevel || joinOrder(a, b));
+    // Video: recent speakers first; audio: the loudest. Sorting is stable, so ties keep join order.
+    const bySpeech = [...this.#peers.values()].sort((a, b) => Number(recent(b)) - Number(recent(a)));
+    const byLevel = [...this.#peers.values()].sort((a, b) => b.audioLevel - a.audioLevel);
     // A source in a slot stays until a challenger clearly beats it, so slots do not flap.
     const videoBeats = (challenger: SfuPeer, holder: SfuPeer) => recent(challenger) && !recent(holder);
     const audioBeats = (challenger: SfuPeer, holder: SfuPeer) => challenger.audioLevel > holder.audioLevel + LEVEL_MARGIN && !recent(holder);
