@@ -1,17 +1,20 @@
 import { sha256, type HashFactory, type IncrementalHash } from '../files/io.js';
 
+type Out = { op: 'hashed'; bytes: number } | { op: 'digest'; hex: string; blob: Blob | null };
+
 /**
  * SHA-256 in a dedicated worker (one per transfer): `update()` transfers the buffer to the
  * worker, so hashing runs beside sending or receiving instead of after it. Falls back to hashing
  * on the page's thread where workers cannot start (e.g. a strict Content-Security-Policy).
  */
-export const workerSha256: HashFactory = async () => {
+export const workerSha256: HashFactory = async (options = {}) => {
   let worker: Worker;
   try {
     worker = new Worker(new URL('./hash-worker.js', import.meta.url), { type: 'module' });
   } catch {
-    return sha256();
+    return sha256(options);
   }
+  if (options.keep) worker.postMessage({ op: 'keep', mime: options.keep.mime });
   return new WorkerHash(worker);
 };
 
@@ -21,13 +24,15 @@ class WorkerHash implements IncrementalHash {
   #digest: { resolve: (hex: string) => void; reject: (e: Error) => void } | null = null;
   #failed: Error | null = null;
   #closed = false;
+  #kept: Blob | null = null;
 
   constructor(private readonly worker: Worker) {
-    worker.onmessage = ({ data }: MessageEvent<{ op: 'hashed'; bytes: number } | { op: 'digest'; hex: string }>) => {
+    worker.onmessage = ({ data }: MessageEvent<Out>) => {
       if (data.op === 'hashed') {
         this.pendingBytes -= data.bytes;
         this.#wake();
       } else {
+        this.#kept = data.blob;
         this.#digest?.resolve(data.hex);
         this.close();
       }
@@ -60,6 +65,10 @@ class WorkerHash implements IncrementalHash {
       this.#digest = { resolve, reject };
       this.worker.postMessage({ op: 'digest' });
     });
+  }
+
+  kept(): Promise<Blob | null> {
+    return Promise.resolve(this.#kept);
   }
 
   close(): void {
