@@ -1,13 +1,13 @@
 /**
  * A worker that computes one SHA-256 (hash-wasm) from buffers posted in order, so a file
  * transfer hashes on another core while the page's thread moves bytes. Messages in:
- * `{ op: 'keep', mime }` (first, optional: also keep the bytes), `{ op: 'update', buf }`
- * (transferred) and `{ op: 'digest' }`. Messages out: `{ op: 'hashed', bytes }` after each
+ * `{ op: 'keep', mime }` (first, optional: also keep the bytes), `{ op: 'update', bufs }`
+ * (transferred, in order) and `{ op: 'digest' }`. Messages out: `{ op: 'hashed', bytes }` after each
  * update and `{ op: 'digest', hex, blob }` (`blob`: the kept bytes, or null).
  */
 import { createSHA256 } from 'hash-wasm';
 
-type In = { op: 'keep'; mime: string } | { op: 'update'; buf: ArrayBuffer } | { op: 'digest' };
+type In = { op: 'keep'; mime: string } | { op: 'update'; bufs: ArrayBuffer[] } | { op: 'digest' };
 interface WorkerScope {
   onmessage: ((e: { data: In }) => void) | null;
   postMessage(message: unknown): void;
@@ -37,15 +37,20 @@ scope.onmessage = ({ data }) => {
       case 'keep':
         keep = { mime: data.mime, parts: [], pending: [], pendingBytes: 0 };
         return;
-      case 'update':
-        h.update(new Uint8Array(data.buf));
-        if (keep) {
-          keep.pending.push(data.buf);
-          keep.pendingBytes += data.buf.byteLength;
-          if (keep.pendingBytes >= PART_BYTES) flush();
+      case 'update': {
+        let bytes = 0;
+        for (const buf of data.bufs) {
+          h.update(new Uint8Array(buf));
+          bytes += buf.byteLength;
+          if (keep) {
+            keep.pending.push(buf);
+            keep.pendingBytes += buf.byteLength;
+            if (keep.pendingBytes >= PART_BYTES) flush();
+          }
         }
-        scope.postMessage({ op: 'hashed', bytes: data.buf.byteLength });
+        scope.postMessage({ op: 'hashed', bytes });
         return;
+      }
       case 'digest':
         flush();
         scope.postMessage({ op: 'digest', hex: h.digest('hex'), blob: keep ? new Blob(keep.parts, { type: keep.mime }) : null });
