@@ -2,6 +2,7 @@ import ndc from 'node-datachannel';
 import type { IceCandidate, ServerMessage } from '@lectern/protocol';
 import { audioLevel as levelOf, isRtcp, parseRtp, readFeedback, readSenderReports, type Feedback, type RtpHeader, type SenderReport } from './rtp.js';
 import { filterPublishOffer, mediaSections } from './sdp.js';
+import { RateGate, RetransmitCache } from './retransmit.js';
 import { OutboundSlot, type SlotCodec } from './slot.js';
 
 /** How the SFU's peer connections reach the network. */
@@ -28,6 +29,8 @@ export interface SubscriberSlot {
   track: ndc.Track;
   /** Participant whose media the slot carries now, or null. */
   participantId: string | null;
+  /** What was recently sent on a video slot, to answer the receiver's NACKs; null for audio. */
+  retransmit: RetransmitCache | null;
 }
 
 const VIDEO_PT = 96;
@@ -58,7 +61,7 @@ export class SfuPeer {
   videoSsrc: number | null = null;
   readonly videoSlots: SubscriberSlot[] = [];
   readonly audioSlots: SubscriberSlot[] = [];
-  #lastKeyframeRequest = 0;
+  readonly #keyframes = new RateGate(KEYFRAME_INTERVAL_MS);
   #closed = false;
   /** Smoothed audio level 0..1 and when it was last loud, for speaker selection. */
   audioLevel = 0;
@@ -127,9 +130,7 @@ export class SfuPeer {
 
   /** Asks the publisher for a keyframe, at most every 300 ms. */
   requestKeyframe(): void {
-    const now = performance.now();
-    if (!this.#videoIn || now - this.#lastKeyframeRequest < KEYFRAME_INTERVAL_MS) return;
-    this.#lastKeyframeRequest = now;
+    if (!this.#videoIn || !this.#keyframes.pass()) return;
     try {
       this.#videoIn.requestKeyframe();
     } catch {
@@ -137,13 +138,19 @@ export class SfuPeer {
     }
   }
 
-  /** Sends a rewritten packet on a slot. */
+  /** Sends a rewritten packet (or an RTCP report) on a slot. */
   sendOn(slot: SubscriberSlot, packet: Buffer): void {
     try {
       if (slot.track.isOpen()) slot.track.sendMessageBinary(packet);
     } catch {
       // Closed between the check and the send.
     }
+  }
+
+  /** Sends a forwarded media packet on a slot and keeps it for retransmission. */
+  forwardOn(slot: SubscriberSlot, packet: Buffer): void {
+    this.sendOn(slot, packet);
+    slot.retransmit?.store(packet);
   }
 
   close(): void {
@@ -183,13 +190,13 @@ export class SfuPeer {
     else (media as ndc.Video).addVP8Codec(VIDEO_PT);
     media.addSSRC(ssrc, `lectern-${mid}`, `lectern-${mid}`, `lectern-${mid}`);
     const track = this.#subscribe.addTrack(media);
-    // Answer NACKs from a cache of recently sent packets.
-    track.setMediaHandler(new ndc.RtcpNackResponder(512));
     const slot: SubscriberSlot = {
       mid,
       slot: new OutboundSlot(ssrc, kind === 'audio' ? AUDIO_PT : VIDEO_PT, kind, kind === 'audio' ? 48_000 : 90_000),
       track,
       participantId: null,
+      // Browsers NACK video only (audio is not negotiated with nack).
+      retransmit: kind === 'video' ? new RetransmitCache(512) : null,
     };
     track.onMessage((msg) => {
       if (!isRtcp(msg)) return;

@@ -58,7 +58,7 @@ export class SfuRoom {
     const host: SfuPeerHost = {
       send: (m) => this.sendTo(participantId, m),
       media: (p, kind, packet, header) => this.#media(p, kind, packet, header),
-      feedback: (_p, slot, fb) => this.#feedback(slot, fb),
+      feedback: (p, slot, fb) => this.#feedback(p, slot, fb),
       senderReport: (p, sr) => this.#senderReport(p, sr),
       failed: (p, reason) => this.log.info({ code: this.code, participant: p.participantId, reason }, 'sfu connection failed'),
     };
@@ -97,7 +97,7 @@ export class SfuRoom {
           s.slot.setSource(header.ssrc, from.payloadTypes);
         }
         const out = s.slot.forward(packet, header);
-        if (out) peer.sendOn(s, out);
+        if (out) peer.forwardOn(s, out);
         else if (s.slot.waitingForKeyframe) from.requestKeyframe();
       }
     }
@@ -116,8 +116,15 @@ export class SfuRoom {
     }
   }
 
-  /** A receiver's PLI or FIR for a slot asks that slot's source for a keyframe. */
-  #feedback(slot: SubscriberSlot, fb: Feedback): void {
+  /**
+   * A receiver's feedback on a slot: a NACK is answered from the slot's cache; a PLI or FIR asks
+   * the slot's source for a keyframe (rate-limited per source).
+   */
+  #feedback(receiver: SfuPeer, slot: SubscriberSlot, fb: Feedback): void {
+    if (fb.kind === 'nack') {
+      for (const packet of slot.retransmit?.resend(fb.lost) ?? []) receiver.sendOn(slot, packet);
+      return;
+    }
     if (fb.kind !== 'keyframe' || !slot.participantId) return;
     this.#peers.get(slot.participantId)?.requestKeyframe();
   }
