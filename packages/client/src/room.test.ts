@@ -20,9 +20,10 @@ import type { RemoteParticipant } from './participant.js';
 import { Room, type LocalMediaSource, type RoomOptions, type RoomState } from './room.js';
 
 const CODE = 'abc-defg-hjk';
+const HOST_KEY = 'k'.repeat(43);
 const GRACE = 5000;
-const alice: ParticipantInfo = { id: 'alice', name: 'Alice', muted: false, cameraOff: false };
-const bob: ParticipantInfo = { id: 'bob', name: 'Bob', muted: true, cameraOff: false };
+const alice: ParticipantInfo = { id: 'alice', name: 'Alice', muted: false, cameraOff: false, role: 'participant' };
+const bob: ParticipantInfo = { id: 'bob', name: 'Bob', muted: true, cameraOff: false, role: 'participant' };
 
 class FakeMedia extends TypedEmitter<LocalMediaEvents> implements LocalMediaSource {
   tracks = { audio: asTrack(new FakeTrack('audio')), video: asTrack(new FakeTrack('video')) };
@@ -44,7 +45,7 @@ function joinedMsg(participants: ParticipantInfo[], over: Partial<ServerMessageO
   return {
     type: 'joined',
     code: CODE,
-    self: { id: 'self1', name: 'Me', muted: false, cameraOff: false },
+    self: { id: 'self1', name: 'Me', muted: false, cameraOff: false, role: 'participant' },
     participants,
     topology: 'mesh',
     maxParticipants: 8,
@@ -151,7 +152,7 @@ describe('Room', () => {
       const t = await connect(env);
       const created = env.room.createSession();
       assert.deepEqual(t.sent.at(-1), { type: 'create' });
-      t.receive({ type: 'created', code: CODE });
+      t.receive({ type: 'created', code: CODE, hostKey: HOST_KEY });
       assert.equal(await created, CODE);
     });
 

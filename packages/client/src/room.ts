@@ -45,11 +45,14 @@ const TABLE: Record<RoomState, readonly RoomState[]> = {
   closed: [],
 };
 
+/** Why a participant left: on their own, lost connection, heartbeat timeout, or removed by a host. */
+export type LeaveReason = ServerMessageOf<'participant-left'>['reason'];
+
 /** Events of {@link Room}: the single list. */
 export type RoomEvents = {
   stateChanged: [state: RoomState, previous: RoomState];
   participantJoined: [participant: RemoteParticipant];
-  participantLeft: [participant: RemoteParticipant, reason: 'left' | 'disconnected' | 'timeout'];
+  participantLeft: [participant: RemoteParticipant, reason: LeaveReason];
   /** Name, mute, camera, stream, speaking, connection or shared screen of a participant changed. */
   participantUpdated: [participant: RemoteParticipant];
   /** The local participant's state changed (including starting or stopping a screen share). */
@@ -115,6 +118,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   #meterTrack: MediaStreamTrack | null = null;
   #levelTimer: unknown = null;
   #resumeToken: string | null = null;
+  /** Host keys of sessions this room created, used on the first join only. */
+  readonly #hostKeys = new Map<string, string>();
   /** ICE servers renewed by `ice-servers` since the last `welcome`. */
   #iceServers: IceServer[] | null = null;
   #localDetector = new SpeakingDetector();
@@ -191,6 +196,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   async createSession(): Promise<string> {
     this.#requireState('connected', 'create a session');
     const created = await this.#signal.request({ type: 'create' }, (m): m is ServerMessageOf<'created'> => m.type === 'created');
+    // Joining with the key makes this client the session's host.
+    this.#hostKeys.set(created.code, created.hostKey);
     return created.code;
   }
 
@@ -207,6 +214,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       name: options.name.trim(),
       muted: options.media.muted,
       cameraOff: options.media.cameraOff,
+      role: 'participant',
       audioLevel: 0,
       speaking: false,
       screen: null,
@@ -297,9 +305,18 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   #sendJoin(): Promise<ServerMessageOf<'joined'>> {
     const media = this.#media!;
+    const hostKey = this.#hostKeys.get(this.code!);
+    // Only the first join carries the key: a member coming back keeps the role it has now.
+    const join: ClientMessage = {
+      type: 'join',
+      code: this.code!,
+      name: this.localParticipant!.name,
+      media: { muted: media.muted, cameraOff: media.cameraOff },
+      ...(hostKey ? { hostKey } : {}),
+    };
     return this.#signal
       .request(
-        { type: 'join', code: this.code!, name: this.localParticipant!.name, media: { muted: media.muted, cameraOff: media.cameraOff } },
+        join,
         (m): m is ServerMessageOf<'joined'> | ServerMessageOf<'join-error'> => m.type === 'joined' || m.type === 'join-error',
       )
       .then((reply) => {
@@ -311,7 +328,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   #applyJoined(joined: ServerMessageOf<'joined'>, rejoin: boolean): void {
     this.#resumeToken = joined.resumeToken;
     this.code = joined.code;
-    this.localParticipant = { ...this.localParticipant!, id: joined.self.id };
+    this.#hostKeys.delete(joined.code);
+    this.localParticipant = { ...this.localParticipant!, id: joined.self.id, role: joined.self.role };
     if (!this.#topology || rejoin) {
       // After a reconnect every peer rebuilds its links to us, so we start afresh too.
       this.#cancelMigration();
@@ -516,6 +534,9 @@ export class Room extends TypedEmitter<RoomEvents> {
         if (p) this.#screens.announced(p, m.screen);
         return;
       }
+      case 'role':
+        this.#roleChanged(m.participantId, m.role);
+        return;
       case 'chat':
       case 'chat-history':
       case 'chat-error':
@@ -534,6 +555,18 @@ export class Room extends TypedEmitter<RoomEvents> {
     }
   }
 
+  #roleChanged(id: string, role: ParticipantInfo['role']): void {
+    if (this.localParticipant && id === this.localParticipant.id) {
+      this.localParticipant = { ...this.localParticipant, role };
+      this.emit('localUpdated', this.localParticipant);
+      return;
+    }
+    const p = this.#participants.get(id);
+    if (!p) return;
+    p.role = role;
+    this.emit('participantUpdated', p);
+  }
+
   #upsert(info: ParticipantInfo): RemoteParticipant {
     let p = this.#participants.get(info.id);
     if (p) {
@@ -541,7 +574,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.#screens.announced(p, info.screen ?? null);
       return p;
     }
-    p = new RemoteParticipant(info.id, info.name, info.muted, info.cameraOff);
+    p = new RemoteParticipant(info.id, info.name, info.muted, info.cameraOff, info.role);
     p.screen = info.screen ?? null;
     this.#participants.set(p.id, p);
     this.#detectors.set(p.id, new SpeakingDetector());
@@ -549,7 +582,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     return p;
   }
 
-  #drop(id: string, reason: 'left' | 'disconnected' | 'timeout'): void {
+  #drop(id: string, reason: LeaveReason): void {
     const p = this.#participants.get(id);
     this.#clearGrace(id);
     for (const t of this.#topologies()) t.removePeer(id);
