@@ -139,6 +139,11 @@ export class TestClient {
     return this.#queue.filter((m) => type === undefined || m.type === type);
   }
 
+  /** Takes every unconsumed message (to start a check from a clean slate). */
+  drain(): ServerMessage[] {
+    return this.#queue.splice(0);
+  }
+
   /** Ping/pong round trip: everything the server sent before the pong has arrived. */
   async roundTrip(): Promise<void> {
     const t = 1e9 + ++this.#pingSeq;
