@@ -157,7 +157,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       self: () => (this.localParticipant?.id ? { id: this.localParticipant.id, role: this.localParticipant.role } : null),
       // A host turned our media off: do it (mesh relies on this; the SFU enforces it too).
       comply: (action) => (action === 'mute' ? this.setMuted(true) : action === 'camera-off' ? void this.setCameraOff(true).catch(() => {}) : this.stopScreenShare()),
-      removed: (by) => this.#endSession(new LecternError(ErrorCodes.REMOVED, `${by.name} removed you from the session`)),
+      removed: (by) => this.#endSession(new LecternError(ErrorCodes.REMOVED, `You were removed from the session by ${by.name}`)),
     });
     this.files = new FileTransfers({ nameOf: (id) => this.#participants.get(id)?.name ?? 'someone', clock: this.#clock, hash: options.fileHash });
     this.#signal.on('message', (m) => this.#onMessage(m));

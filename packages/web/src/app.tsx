@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { checkBrowserSupport, createBrowserMedia, createBrowserRoom, type LocalMedia, type Room } from '@lectern/client';
 import { Call } from './call.js';
+import { WaitingScreen } from './classroom.js';
 import { Home } from './home.js';
 import { useRoomEvents } from './hooks.js';
 import { PreJoin } from './prejoin.js';
@@ -49,7 +50,8 @@ export function App() {
     if (unsupported) return;
     room.connect().catch(() => {});
     const offEnded = room.on('sessionEnded', (e) => {
-      setView({ kind: 'ended', code: room.code ?? '', message: describeError(e) });
+      // A removal names who did it ("You were removed from the session by Ana").
+      setView({ kind: 'ended', code: room.code ?? '', message: e.code === 'REMOVED' ? e.message : describeError(e) });
     });
     // Closing the tab says goodbye at once instead of waiting for a timeout.
     const bye = () => room.close();
@@ -116,6 +118,9 @@ export function App() {
     navigate(next.kind === 'prejoin' ? next.code : null);
     setView(next);
   };
+
+  // The lobby: join() is still waiting for a host to let us in.
+  if (room.state === 'waiting') return <WaitingScreen onLeave={() => room.leave()} />;
 
   switch (view.kind) {
     case 'home':
