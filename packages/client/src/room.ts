@@ -96,6 +96,11 @@ export interface RoomOptions {
   fileHash?: HashFactory;
   /** How long a participant missing after a reconnect is kept before being dropped. */
   reconnectGraceMs?: number;
+  /**
+   * A {@link Room.identity} from an earlier Room: connect as that same participant (after a
+   * reload, or "Rejoin"), keeping its role; refused with REMOVED if a host removed it.
+   */
+  identity?: string | null;
   clock?: Clock;
 }
 
@@ -141,6 +146,7 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   constructor(private readonly options: RoomOptions) {
     super();
+    this.#resumeToken = options.identity ?? null;
     this.#clock = options.clock ?? systemClock;
     this.#sm = new StateMachine<RoomState>('idle', TABLE, (to, from) => this.emit('stateChanged', to, from));
     this.#signal = new SignalClient({ url: options.url, transport: options.transport, clock: this.#clock, resumeToken: () => this.#resumeToken });
@@ -186,6 +192,11 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   get state(): RoomState {
     return this.#sm.state;
+  }
+
+  /** This participant's identity in its session (a server-signed token); see {@link RoomOptions.identity}. */
+  get identity(): string | null {
+    return this.#resumeToken;
   }
 
   /** How media flows now: `mesh` (peer to peer) or `sfu` (through the server); null when not in a session. */

@@ -22,9 +22,28 @@ declare global {
   }
 }
 
+/** Where this tab keeps its identity, so a reload or "Rejoin" comes back as the same person. */
+const IDENTITY_KEY = 'lectern:identity';
+
 function newRoom(): Room {
   const policy = new URLSearchParams(location.search).get('ice') === 'relay' ? 'relay' : 'all';
-  return createBrowserRoom({ iceTransportPolicy: policy });
+  let identity: string | null = null;
+  try {
+    identity = sessionStorage.getItem(IDENTITY_KEY);
+  } catch {
+    // storage blocked: every visit is a new participant
+  }
+  const room = createBrowserRoom({ iceTransportPolicy: policy, identity });
+  // `joined` makes the identity; localUpdated follows it.
+  room.on('localUpdated', () => {
+    if (room.state !== 'joined' || !room.identity) return;
+    try {
+      sessionStorage.setItem(IDENTITY_KEY, room.identity);
+    } catch {
+      // as above
+    }
+  });
+  return room;
 }
 
 /** The whole app: one Room per visit, views for each step. */

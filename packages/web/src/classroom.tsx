@@ -130,8 +130,8 @@ export function HostPanels(props: { room: Room; onError: (message: string) => vo
     <>
       {waiting.length > 0 && (
         <section class="panel lobby" aria-label="Waiting room" data-testid="lobby-panel">
-          <h2 role="status">
-            {waiting.length === 1 ? '1 person is' : `${waiting.length} people are`} waiting to join
+          <h2>
+            <span role="status">{waiting.length === 1 ? '1 person is' : `${waiting.length} people are`} waiting to join</span>
           </h2>
           <ul>
             {waiting.map((w) => (
@@ -218,7 +218,9 @@ export function ReactionsButton(props: { room: Room; onError: (message: string) 
 export function WaitingScreen(props: { onLeave: () => void }) {
   return (
     <main class="home waiting" data-testid="waiting-screen">
-      <h1 role="status">Waiting for the host to let you in</h1>
+      <div role="status">
+        <h1>Waiting for the host to let you in</h1>
+      </div>
       <p class="lead">The host has turned on the waiting room. You will join as soon as they let you in.</p>
       <button type="button" onClick={props.onLeave}>
         Leave the waiting room
