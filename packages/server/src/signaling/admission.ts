@@ -31,6 +31,7 @@ export class Admission {
   constructor(private readonly host: AdmissionHost) {}
 
   join(conn: Connection, msg: ClientMessageOf<'join'>): void {
+    if (conn.waitingIn?.closed) this.leaveLobby(conn); // its session ended while it waited
     if (conn.state === 'joined' || conn.state === 'waiting') {
       const message = conn.state === 'joined' ? 'leave your current session first' : 'you are already waiting in a lobby';
       conn.send({ type: 'join-error', code: ErrorCodes.ALREADY_JOINED, message });
