@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { checkBrowserSupport, createBrowserMedia, createBrowserRoom, type LocalMedia, type Room } from '@lectern/client';
 import { Call } from './call.js';
 import { WaitingScreen } from './classroom.js';
@@ -58,6 +58,8 @@ export function App() {
   });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Set when the user leaves the waiting room: the join that ends then is no error. */
+  const leftLobby = useRef(false);
   useRoomEvents(room, ['stateChanged']);
 
   useEffect(() => {
@@ -114,6 +116,7 @@ export function App() {
   const startCall = async (code: string | null, name: string, m: LocalMedia) => {
     setBusy(true);
     setError(null);
+    leftLobby.current = false;
     rememberName(name);
     try {
       const target = code ?? (await room.createSession());
@@ -121,7 +124,7 @@ export function App() {
       navigate(target);
       setView({ kind: 'call' });
     } catch (err) {
-      setError(describeError(err));
+      if (!leftLobby.current) setError(describeError(err));
     } finally {
       setBusy(false);
     }
@@ -139,7 +142,16 @@ export function App() {
   };
 
   // The lobby: join() is still waiting for a host to let us in.
-  if (room.state === 'waiting') return <WaitingScreen onLeave={() => room.leave()} />;
+  if (room.state === 'waiting') {
+    return (
+      <WaitingScreen
+        onLeave={() => {
+          leftLobby.current = true;
+          room.leave();
+        }}
+      />
+    );
+  }
 
   switch (view.kind) {
     case 'home':

@@ -201,6 +201,25 @@ describe('lobby', () => {
   });
 });
 
+describe('lobby limits', () => {
+  test('the lobby holds at most 50 joiners (twice the session size when larger); the next one gets ROOM_FULL', async () => {
+    const { code, host } = await classroom(['Ana']);
+    host.send({ type: 'set-lobby', enabled: true });
+    await host.next('room-state', (m) => m.lobby);
+    const waiting = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+      const c = await live.ready();
+      c.join(code, `W${i}`);
+      await c.next('lobby-waiting');
+      return c;
+    }));
+    const extra = await live.ready();
+    extra.join(code, 'One too many');
+    assert.equal((await extra.next('join-error')).code, ErrorCodes.ROOM_FULL);
+    await Promise.all(waiting.map((c) => c.close()));
+    await host.next('room-state', (m) => m.waiting.length === 0, 10_000);
+  });
+});
+
 describe('lobby when the session ends', () => {
   test('joiners still waiting when the session expires are told, and may ask again', async () => {
     const short = await Live.start({ emptyRoomTtlMs: 1000 });
