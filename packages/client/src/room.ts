@@ -23,6 +23,7 @@ import {
   type PeerConnectionFactory,
   type SignalTransportFactory,
 } from './ports.js';
+import { Moderation } from './moderation.js';
 import { RoomScreenShare } from './screen-share.js';
 import { SignalClient } from './signal-client.js';
 import { StateMachine } from './state.js';
@@ -32,24 +33,29 @@ import { SfuTopology } from './topology/sfu.js';
 import type { LocalScreenTracks, LocalTracks, RemoteMediaStats, Topology } from './topology/topology.js';
 
 /** Where a Room is in its life. */
-export type RoomState = 'idle' | 'connecting' | 'connected' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'closed';
+export type RoomState = 'idle' | 'connecting' | 'connected' | 'joining' | 'waiting' | 'joined' | 'reconnecting' | 'left' | 'closed';
 
 const TABLE: Record<RoomState, readonly RoomState[]> = {
   idle: ['connecting', 'closed'],
   connecting: ['connected', 'reconnecting', 'closed'],
   connected: ['joining', 'reconnecting', 'closed'],
-  joining: ['joined', 'connected', 'reconnecting', 'closed'],
+  joining: ['waiting', 'joined', 'connected', 'reconnecting', 'closed'],
+  // In the session's lobby, until a host admits (joined) or denies (connected).
+  waiting: ['joined', 'connected', 'reconnecting', 'closed'],
   joined: ['reconnecting', 'left', 'closed'],
   reconnecting: ['connected', 'joined', 'left', 'closed'],
   left: ['closed'],
   closed: [],
 };
 
+/** Why a participant left: on their own, lost connection, heartbeat timeout, or removed by a host. */
+export type LeaveReason = ServerMessageOf<'participant-left'>['reason'];
+
 /** Events of {@link Room}: the single list. */
 export type RoomEvents = {
   stateChanged: [state: RoomState, previous: RoomState];
   participantJoined: [participant: RemoteParticipant];
-  participantLeft: [participant: RemoteParticipant, reason: 'left' | 'disconnected' | 'timeout'];
+  participantLeft: [participant: RemoteParticipant, reason: LeaveReason];
   /** Name, mute, camera, stream, speaking, connection or shared screen of a participant changed. */
   participantUpdated: [participant: RemoteParticipant];
   /** The local participant's state changed (including starting or stopping a screen share). */
@@ -90,6 +96,11 @@ export interface RoomOptions {
   fileHash?: HashFactory;
   /** How long a participant missing after a reconnect is kept before being dropped. */
   reconnectGraceMs?: number;
+  /**
+   * A {@link Room.identity} from an earlier Room: connect as that same participant (after a
+   * reload, or "Rejoin"), keeping its role; refused with REMOVED if a host removed it.
+   */
+  identity?: string | null;
   clock?: Clock;
 }
 
@@ -115,6 +126,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   #meterTrack: MediaStreamTrack | null = null;
   #levelTimer: unknown = null;
   #resumeToken: string | null = null;
+  /** Host keys of sessions this room created, used on the first join only. */
+  readonly #hostKeys = new Map<string, string>();
   /** ICE servers renewed by `ice-servers` since the last `welcome`. */
   #iceServers: IceServer[] | null = null;
   #localDetector = new SpeakingDetector();
@@ -125,10 +138,15 @@ export class Room extends TypedEmitter<RoomEvents> {
   code: string | null = null;
   /** The session's chat: history, order, and an outbox that survives reconnects. */
   readonly chat: Chat;
+  /** Classroom controls: roles, host actions, lobby, raised hands, reactions, spotlight. */
+  readonly moderation: Moderation;
+  /** Cancels a join waiting in the lobby. */
+  #joinAbort: AbortController | null = null;
   localParticipant: LocalParticipantState | null = null;
 
   constructor(private readonly options: RoomOptions) {
     super();
+    this.#resumeToken = options.identity ?? null;
     this.#clock = options.clock ?? systemClock;
     this.#sm = new StateMachine<RoomState>('idle', TABLE, (to, from) => this.emit('stateChanged', to, from));
     this.#signal = new SignalClient({ url: options.url, transport: options.transport, clock: this.#clock, resumeToken: () => this.#resumeToken });
@@ -140,6 +158,13 @@ export class Room extends TypedEmitter<RoomEvents> {
       },
       () => this.#clock.now(),
     );
+    this.moderation = new Moderation({
+      send: (m) => this.#sm.state === 'joined' && this.#signal.send(m),
+      self: () => (this.localParticipant?.id ? { id: this.localParticipant.id, role: this.localParticipant.role } : null),
+      // A host turned our media off: do it (mesh relies on this; the SFU enforces it too).
+      comply: (action) => (action === 'mute' ? this.setMuted(true) : action === 'camera-off' ? void this.setCameraOff(true).catch(() => {}) : this.stopScreenShare()),
+      removed: (by) => this.#endSession(new LecternError(ErrorCodes.REMOVED, `You were removed from the session by ${by.name}`)),
+    });
     this.files = new FileTransfers({ nameOf: (id) => this.#participants.get(id)?.name ?? 'someone', clock: this.#clock, hash: options.fileHash });
     this.#signal.on('message', (m) => this.#onMessage(m));
     this.#signal.on('retry', (n, ms) => this.emit('reconnectAttempt', n, ms));
@@ -169,6 +194,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this.#sm.state;
   }
 
+  /** This participant's identity in its session (a server-signed token); see {@link RoomOptions.identity}. */
+  get identity(): string | null {
+    return this.#resumeToken;
+  }
+
   /** How media flows now: `mesh` (peer to peer) or `sfu` (through the server); null when not in a session. */
   get topology(): 'mesh' | 'sfu' | null {
     return this.#topology?.kind ?? null;
@@ -191,6 +221,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   async createSession(): Promise<string> {
     this.#requireState('connected', 'create a session');
     const created = await this.#signal.request({ type: 'create' }, (m): m is ServerMessageOf<'created'> => m.type === 'created');
+    // Joining with the key makes this client the session's host.
+    this.#hostKeys.set(created.code, created.hostKey);
     return created.code;
   }
 
@@ -207,6 +239,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       name: options.name.trim(),
       muted: options.media.muted,
       cameraOff: options.media.cameraOff,
+      role: 'participant',
       audioLevel: 0,
       speaking: false,
       screen: null,
@@ -272,8 +305,13 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this.#topology?.stats(participantId) ?? Promise.resolve(null);
   }
 
-  /** Leaves the session; others see you go at once. */
+  /** Leaves the session (or its lobby); others see you go at once. */
   leave(): void {
+    if (this.#sm.state === 'waiting') {
+      this.#signal.send({ type: 'leave' });
+      this.#joinAbort?.abort(); // join() rejects and goes back to `connected`
+      return;
+    }
     if (this.#sm.state !== 'joined' && this.#sm.state !== 'reconnecting') return;
     this.#signal.send({ type: 'leave' });
     this.#teardownSession();
@@ -297,10 +335,21 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   #sendJoin(): Promise<ServerMessageOf<'joined'>> {
     const media = this.#media!;
+    const hostKey = this.#hostKeys.get(this.code!);
+    // Only the first join carries the key: a member coming back keeps the role it has now.
+    const join: ClientMessage = {
+      type: 'join',
+      code: this.code!,
+      name: this.localParticipant!.name,
+      media: { muted: media.muted, cameraOff: media.cameraOff },
+      ...(hostKey ? { hostKey } : {}),
+    };
+    this.#joinAbort = new AbortController();
     return this.#signal
       .request(
-        { type: 'join', code: this.code!, name: this.localParticipant!.name, media: { muted: media.muted, cameraOff: media.cameraOff } },
+        join,
         (m): m is ServerMessageOf<'joined'> | ServerMessageOf<'join-error'> => m.type === 'joined' || m.type === 'join-error',
+        { waitOn: (m) => m.type === 'lobby-waiting', signal: this.#joinAbort.signal },
       )
       .then((reply) => {
         if (reply.type === 'join-error') throw new LecternError(reply.code, reply.message);
@@ -311,7 +360,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   #applyJoined(joined: ServerMessageOf<'joined'>, rejoin: boolean): void {
     this.#resumeToken = joined.resumeToken;
     this.code = joined.code;
-    this.localParticipant = { ...this.localParticipant!, id: joined.self.id };
+    this.#hostKeys.delete(joined.code);
+    this.localParticipant = { ...this.localParticipant!, id: joined.self.id, role: joined.self.role };
     if (!this.#topology || rejoin) {
       // After a reconnect every peer rebuilds its links to us, so we start afresh too.
       this.#cancelMigration();
@@ -464,9 +514,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       const e = err instanceof LecternError ? err : new LecternError(ErrorCodes.INTERNAL, String(err));
       if (e.code === ErrorCodes.SERVER_UNREACHABLE) return; // dropped again; the next welcome retries
       if (this.#sm.state !== 'reconnecting') return;
-      this.#teardownSession();
-      this.#sm.transition('left');
-      this.emit('sessionEnded', e);
+      this.#endSession(e);
     }
   }
 
@@ -516,6 +564,20 @@ export class Room extends TypedEmitter<RoomEvents> {
         if (p) this.#screens.announced(p, m.screen);
         return;
       }
+      case 'role':
+        this.#roleChanged(m.participantId, m.role);
+        return;
+      case 'resume-token':
+        this.#resumeToken = m.resumeToken; // our role is about to change; this one carries it
+        return;
+      case 'lobby-waiting':
+        if (this.#sm.state === 'joining') this.#sm.transition('waiting');
+        return;
+      case 'room-state':
+      case 'moderation':
+      case 'reaction':
+        this.moderation.handle(m);
+        return;
       case 'chat':
       case 'chat-history':
       case 'chat-error':
@@ -534,6 +596,26 @@ export class Room extends TypedEmitter<RoomEvents> {
     }
   }
 
+  /** The session is over for us (after a failed resume, or removal by a host). */
+  #endSession(e: LecternError): void {
+    if (this.#sm.state !== 'joined' && this.#sm.state !== 'reconnecting') return;
+    this.#teardownSession();
+    this.#sm.transition('left');
+    this.emit('sessionEnded', e);
+  }
+
+  #roleChanged(id: string, role: ParticipantInfo['role']): void {
+    if (this.localParticipant && id === this.localParticipant.id) {
+      this.localParticipant = { ...this.localParticipant, role };
+      this.emit('localUpdated', this.localParticipant);
+      return;
+    }
+    const p = this.#participants.get(id);
+    if (!p) return;
+    p.role = role;
+    this.emit('participantUpdated', p);
+  }
+
   #upsert(info: ParticipantInfo): RemoteParticipant {
     let p = this.#participants.get(info.id);
     if (p) {
@@ -541,7 +623,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.#screens.announced(p, info.screen ?? null);
       return p;
     }
-    p = new RemoteParticipant(info.id, info.name, info.muted, info.cameraOff);
+    p = new RemoteParticipant(info.id, info.name, info.muted, info.cameraOff, info.role);
     p.screen = info.screen ?? null;
     this.#participants.set(p.id, p);
     this.#detectors.set(p.id, new SpeakingDetector());
@@ -549,7 +631,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     return p;
   }
 
-  #drop(id: string, reason: 'left' | 'disconnected' | 'timeout'): void {
+  #drop(id: string, reason: LeaveReason): void {
     const p = this.#participants.get(id);
     this.#clearGrace(id);
     for (const t of this.#topologies()) t.removePeer(id);
@@ -634,5 +716,6 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#participants.clear();
     this.#detectors.clear();
     this.chat.reset();
+    this.moderation.reset();
   }
 }

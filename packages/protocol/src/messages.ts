@@ -1,23 +1,15 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
 import { SESSION_CODE_PATTERN } from './session-code.js';
+import { DisplayNameSchema, HostKeySchema, ParticipantIdSchema, RoleSchema } from './primitives.js';
+import { MODERATION_CLIENT_SCHEMAS, MODERATION_SERVER_SCHEMAS } from './moderation.js';
+
+export { DisplayNameSchema, HostKeySchema, ParticipantIdSchema, RoleSchema, type Role } from './primitives.js';
 
 // ---- Shared pieces -------------------------------------------------------------------
 
-/** Server-assigned participant id. */
-export const ParticipantIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'invalid participant id');
 /** Canonical session code, `abc-defg-hjk`. */
 export const SessionCodeSchema = z.string().regex(SESSION_CODE_PATTERN, 'invalid session code');
-/** A display name: 1–64 characters after trimming, no control characters. */
-export const DisplayNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'name is empty')
-  .max(64, 'name is longer than 64 characters')
-  // eslint-disable-next-line no-control-regex
-  // C0/C1 controls, and bidi overrides that could make a name display as something else.
-  .refine((s) => !/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(s), 'name has control characters');
-
 /** What a participant is sending: microphone muted, camera off. */
 export const MediaStateSchema = z.object({ muted: z.boolean(), cameraOff: z.boolean() });
 /**
@@ -35,6 +27,8 @@ export const ParticipantInfoSchema = z.object({
   name: DisplayNameSchema,
   muted: z.boolean(),
   cameraOff: z.boolean(),
+  /** What they may do in the session; granted by the server only. */
+  role: RoleSchema,
   /** The screen they share; absent or null when they share none. */
   screen: ScreenShareInfoSchema.nullable().optional(),
 });
@@ -78,12 +72,16 @@ export const ChatEntrySchema = z.object({
 export const HelloSchema = z.object({ type: z.literal('hello'), v: z.number().int(), resume: z.string().max(512).optional() });
 /** Asks the server for a new session. */
 export const CreateSchema = z.object({ type: z.literal('create') });
-/** Joins a session by code. */
+/**
+ * Joins a session by code. `hostKey` (from `created`) makes the joiner the host; without it
+ * the joiner is a participant (or keeps the role they had, when resuming).
+ */
 export const JoinSchema = z.object({
   type: z.literal('join'),
   code: SessionCodeSchema,
   name: DisplayNameSchema,
   media: MediaStateSchema,
+  hostKey: HostKeySchema.optional(),
 });
 /** Leaves the session. */
 export const LeaveSchema = z.object({ type: z.literal('leave') });
@@ -139,6 +137,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   SfuSubscribeAnswerSchema,
   SfuCandidateSchema,
   PingSchema,
+  ...MODERATION_CLIENT_SCHEMAS,
 ]);
 
 // ---- Server → client -------------------------------------------------------------------
@@ -153,8 +152,8 @@ export const WelcomeSchema = z.object({
   maxMessageBytes: z.number().int().positive(),
   iceServers: z.array(IceServerSchema),
 });
-/** A new session exists; join it with `join`. */
-export const CreatedSchema = z.object({ type: z.literal('created'), code: SessionCodeSchema });
+/** A new session exists; join it with `join`, passing `hostKey` to be its host. Keep the key secret. */
+export const CreatedSchema = z.object({ type: z.literal('created'), code: SessionCodeSchema, hostKey: HostKeySchema });
 /** The sender is now in the session; lists who else is there. */
 export const JoinedSchema = z.object({
   type: z.literal('joined'),
@@ -174,7 +173,7 @@ export const ParticipantJoinedSchema = z.object({ type: z.literal('participant-j
 export const ParticipantLeftSchema = z.object({
   type: z.literal('participant-left'),
   participantId: ParticipantIdSchema,
-  reason: z.enum(['left', 'disconnected', 'timeout']),
+  reason: z.enum(['left', 'disconnected', 'timeout', 'removed']),
 });
 /** An offer relayed from `from`. */
 export const RelayedOfferSchema = z.object({ type: z.literal('offer'), from: ParticipantIdSchema, sdp: Sdp });
@@ -269,6 +268,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   ErrorMessageSchema,
   IceServersSchema,
   ByeSchema,
+  ...MODERATION_SERVER_SCHEMAS,
 ]);
 
 /** A message from client to server. */

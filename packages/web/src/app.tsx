@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { checkBrowserSupport, createBrowserMedia, createBrowserRoom, type LocalMedia, type Room } from '@lectern/client';
 import { Call } from './call.js';
+import { WaitingScreen } from './classroom.js';
 import { Home } from './home.js';
 import { useRoomEvents } from './hooks.js';
 import { PreJoin } from './prejoin.js';
@@ -21,9 +22,28 @@ declare global {
   }
 }
 
+/** Where this tab keeps its identity, so a reload or "Rejoin" comes back as the same person. */
+const IDENTITY_KEY = 'lectern:identity';
+
 function newRoom(): Room {
   const policy = new URLSearchParams(location.search).get('ice') === 'relay' ? 'relay' : 'all';
-  return createBrowserRoom({ iceTransportPolicy: policy });
+  let identity: string | null = null;
+  try {
+    identity = sessionStorage.getItem(IDENTITY_KEY);
+  } catch {
+    // storage blocked: every visit is a new participant
+  }
+  const room = createBrowserRoom({ iceTransportPolicy: policy, identity });
+  // `joined` makes the identity; localUpdated follows it.
+  room.on('localUpdated', () => {
+    if (room.state !== 'joined' || !room.identity) return;
+    try {
+      sessionStorage.setItem(IDENTITY_KEY, room.identity);
+    } catch {
+      // as above
+    }
+  });
+  return room;
 }
 
 /** The whole app: one Room per visit, views for each step. */
@@ -38,6 +58,8 @@ export function App() {
   });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Set when the user leaves the waiting room: the join that ends then is no error. */
+  const leftLobby = useRef(false);
   useRoomEvents(room, ['stateChanged']);
 
   useEffect(() => {
@@ -49,7 +71,8 @@ export function App() {
     if (unsupported) return;
     room.connect().catch(() => {});
     const offEnded = room.on('sessionEnded', (e) => {
-      setView({ kind: 'ended', code: room.code ?? '', message: describeError(e) });
+      // A removal names who did it ("You were removed from the session by Ana").
+      setView({ kind: 'ended', code: room.code ?? '', message: e.code === 'REMOVED' ? e.message : describeError(e) });
     });
     // Closing the tab says goodbye at once instead of waiting for a timeout.
     const bye = () => room.close();
@@ -93,6 +116,7 @@ export function App() {
   const startCall = async (code: string | null, name: string, m: LocalMedia) => {
     setBusy(true);
     setError(null);
+    leftLobby.current = false;
     rememberName(name);
     try {
       const target = code ?? (await room.createSession());
@@ -100,7 +124,7 @@ export function App() {
       navigate(target);
       setView({ kind: 'call' });
     } catch (err) {
-      setError(describeError(err));
+      if (!leftLobby.current) setError(describeError(err));
     } finally {
       setBusy(false);
     }
@@ -116,6 +140,18 @@ export function App() {
     navigate(next.kind === 'prejoin' ? next.code : null);
     setView(next);
   };
+
+  // The lobby: join() is still waiting for a host to let us in.
+  if (room.state === 'waiting') {
+    return (
+      <WaitingScreen
+        onLeave={() => {
+          leftLobby.current = true;
+          room.leave();
+        }}
+      />
+    );
+  }
 
   switch (view.kind) {
     case 'home':

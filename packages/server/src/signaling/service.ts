@@ -13,10 +13,11 @@ import {
 } from '@lectern/protocol';
 import type { ChatService } from '../chat/chat-service.js';
 import type { Sfu, SfuClientMessage } from '../sfu/sfu.js';
-import { Participant } from '../rooms/participant.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { LeaveReason, Room } from '../rooms/room.js';
 import { CloseCodes, type Connection, type ConnectionHandler } from './connection.js';
+import { Admission } from './admission.js';
+import { Moderation } from './moderation.js';
 import type { ResumeTokens } from './resume-token.js';
 
 /** ICE servers for one participant, and when their credentials stop working (null: never). */
@@ -41,6 +42,8 @@ export class SignalingService implements ConnectionHandler {
   #sweep: NodeJS.Timeout;
   #sweepEveryMs: number;
   #lastSweepAt = Date.now();
+  readonly #moderation: Moderation;
+  readonly #admission: Admission;
 
   constructor(
     private readonly rooms: RoomRegistry,
@@ -54,6 +57,20 @@ export class SignalingService implements ConnectionHandler {
     this.#sweep = setInterval(() => this.#expireSilent(), this.#sweepEveryMs);
     this.#sweep.unref();
     rooms.onTopologyChanged = (room, topology, newcomerId) => this.#topologyChanged(room, topology, newcomerId);
+    this.#admission = new Admission({
+      rooms,
+      tokens,
+      chat,
+      sfu: () => this.#sfu(),
+      asLecternError: (err, conn, ref) => this.#asLecternError(err, conn, ref),
+    });
+    this.#moderation = new Moderation({
+      enter: (conn, room, joiner) => this.#admission.enter(conn, room, joiner),
+      sfu,
+      replyError: (conn, err, ref) => this.#replyError(conn, err, ref),
+      resumeToken: (p, room, role) => tokens.issue(p.id, room.code, role),
+      log,
+    });
   }
 
   add(connection: Connection): void {
@@ -71,7 +88,7 @@ export class SignalingService implements ConnectionHandler {
       case 'create':
         return this.#create(conn);
       case 'join':
-        return this.#join(conn, message);
+        return this.#admission.join(conn, message);
       case 'leave':
         return this.#leave(conn, 'left');
       case 'offer':
@@ -91,6 +108,23 @@ export class SignalingService implements ConnectionHandler {
       case 'ping':
         conn.send({ type: 'pong', t: message.t });
         return;
+      case 'mute':
+      case 'mute-all':
+      case 'camera-off':
+      case 'stop-screen':
+      case 'remove':
+      case 'set-role':
+      case 'make-host':
+      case 'set-lock':
+      case 'set-lobby':
+      case 'admit':
+      case 'admit-all':
+      case 'deny':
+      case 'raise-hand':
+      case 'lower-hand':
+      case 'reaction':
+      case 'spotlight':
+        return this.#moderation.handle(conn, message);
       default:
         return assertNever(message, 'client message');
     }
@@ -116,6 +150,7 @@ export class SignalingService implements ConnectionHandler {
     const claim = msg.resume ? this.tokens.verify(msg.resume) : null;
     conn.participantId = claim?.participantId ?? randomBytes(9).toString('base64url');
     conn.resumableCode = claim?.code ?? null;
+    conn.resumedRole = claim?.role ?? null;
     conn.transition('ready');
     conn.send({
       type: 'welcome',
@@ -149,63 +184,14 @@ export class SignalingService implements ConnectionHandler {
     try {
       const room = this.rooms.create();
       conn.log.info({ code: room.code }, 'session created');
-      conn.send({ type: 'created', code: room.code });
+      conn.send({ type: 'created', code: room.code, hostKey: room.controls.hostKey });
     } catch (err) {
       this.#replyError(conn, err, 'create');
     }
   }
 
-  #join(conn: Connection, msg: ClientMessageOf<'join'>): void {
-    if (conn.state === 'joined') {
-      conn.send({ type: 'join-error', code: ErrorCodes.ALREADY_JOINED, message: 'leave your current session first' });
-      return;
-    }
-    try {
-      let room = this.rooms.get(msg.code);
-      if (!room && conn.resumableCode === msg.code) room = this.rooms.restore(msg.code);
-      if (!room) throw new LecternError(ErrorCodes.ROOM_NOT_FOUND, 'no session has this code; check it and try again');
-      const existing = room.get(conn.participantId);
-      let participant: Participant;
-      if (existing) {
-        // The same person on a new connection (the old one has not noticed it is dead yet).
-        const old = existing.link as Connection;
-        old.detached = true;
-        old.room = null; // the old socket must not speak for this participant any more
-        old.participant = null;
-        old.close(CloseCodes.REPLACED, 'replaced by a newer connection');
-        existing.link = conn;
-        existing.name = msg.name;
-        existing.media = msg.media;
-        existing.screen = null; // the new connection announces its screen again if it still shares
-        participant = existing;
-        room.reattach(participant);
-      } else {
-        participant = new Participant(conn.participantId, msg.name, msg.media, conn);
-        room.add(participant);
-      }
-      conn.room = room;
-      conn.participant = participant;
-      conn.transition('joined');
-      conn.send({
-        type: 'joined',
-        code: room.code,
-        self: participant.info(),
-        participants: [...room.participants.values()].filter((p) => p !== participant).map((p) => p.info()),
-        topology: room.topology,
-        maxParticipants: room.maxParticipants,
-        resumeToken: this.tokens.issue(participant.id, room.code),
-      });
-      conn.send({ type: 'chat-history', messages: this.chat.history(room, participant) });
-      // A (re)joining participant starts its SFU connections afresh, as it does in mesh.
-      if (room.topology === 'sfu') this.#sfu().join(room.code, participant.id);
-      conn.log.info({ code: room.code, size: room.size, resumed: existing !== undefined }, 'joined session');
-    } catch (err) {
-      const e = this.#asLecternError(err, conn, 'join');
-      conn.send({ type: 'join-error', code: e.code, message: e.message });
-    }
-  }
-
   #leave(conn: Connection, reason: LeaveReason): void {
+    this.#admission.leaveLobby(conn);
     const { room, participant } = conn;
     if (!room || !participant) return;
     conn.room = null;
@@ -248,6 +234,7 @@ export class SignalingService implements ConnectionHandler {
       return;
     }
     participant.media = { muted: msg.muted, cameraOff: msg.cameraOff };
+    this.#moderation.mediaChanged(room, participant);
     room.broadcast({ type: 'media-state', from: participant.id, muted: msg.muted, cameraOff: msg.cameraOff }, participant.id);
   }
 
@@ -259,6 +246,7 @@ export class SignalingService implements ConnectionHandler {
     }
     participant.screen = msg.screen;
     room.broadcast({ type: 'screen-share', from: participant.id, screen: msg.screen }, participant.id);
+    if (!msg.screen) this.#moderation.screenStopped(room, participant);
     conn.log.info({ code: room.code, sharing: msg.screen !== null }, 'screen share');
   }
 
@@ -284,7 +272,7 @@ export class SignalingService implements ConnectionHandler {
     for (const p of room.participants.values()) {
       // The newcomer's SFU connections start after its `joined`, like any SFU joiner's.
       if (topology === 'sfu') {
-        if (p.id !== newcomerId) this.#sfu().join(room.code, p.id);
+        if (p.id !== newcomerId) this.#admission.sfuJoin(room, p);
       }
       else this.sfu?.leave(room.code, p.id);
     }
