@@ -92,6 +92,7 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
             audioLevel={p.audioLevel}
             isLocal={false}
             connection={p.connection === 'connected' ? undefined : p.connection}
+            onVideoSize={videoSizeReporter(room, p.id)}
           />
         ))}
       </section>
@@ -145,4 +146,14 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
       </nav>
     </main>
   );
+}
+
+/** One stable callback per participant, so a tile's size observer is not re-made on every render. */
+const reporters = new WeakMap<Room, Map<string, (height: number) => void>>();
+function videoSizeReporter(room: Room, participantId: string): (height: number) => void {
+  let byId = reporters.get(room);
+  if (!byId) reporters.set(room, (byId = new Map()));
+  let fn = byId.get(participantId);
+  if (!fn) byId.set(participantId, (fn = (height) => room.reportVideoSize(participantId, height)));
+  return fn;
 }

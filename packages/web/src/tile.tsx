@@ -1,3 +1,4 @@
+import { useEffect } from 'preact/hooks';
 import type { ParticipantConnection } from '@lectern/client';
 import { useVideoStream } from './hooks.js';
 import { Icon } from './icons.js';
@@ -13,6 +14,8 @@ export interface TileProps {
   audioLevel: number;
   isLocal: boolean;
   connection?: ParticipantConnection;
+  /** Called with the video's shown height in device pixels (0: not shown), when it changes. */
+  onVideoSize?: (height: number) => void;
 }
 
 const CONNECTION_WORDS: Partial<Record<ParticipantConnection, string>> = {
@@ -28,6 +31,21 @@ export function Tile(props: TileProps) {
   const label = `${props.name}${props.isLocal ? ' (you)' : ''}`;
   const status = props.connection ? CONNECTION_WORDS[props.connection] : undefined;
   const hasVideo = !props.cameraOff && !!props.stream?.getVideoTracks().length;
+  const { onVideoSize } = props;
+  useEffect(() => {
+    const el = ref.current;
+    if (!onVideoSize || !el) return;
+    if (!hasVideo || typeof ResizeObserver === 'undefined') {
+      onVideoSize(0);
+      return;
+    }
+    const observer = new ResizeObserver(([entry]) => onVideoSize(Math.round((entry?.contentRect.height ?? 0) * devicePixelRatio)));
+    observer.observe(el);
+    return () => {
+      observer.disconnect();
+      onVideoSize(0);
+    };
+  }, [hasVideo, onVideoSize]);
   return (
     <figure
       class={`tile${props.speaking ? ' speaking' : ''}${props.isLocal ? ' local' : ''}`}
