@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 export { Room, type RoomEvents, type RoomOptions, type RoomState, type LocalMediaSource, type LeaveReason } from './room.js';
-export { LocalMedia, DEFAULT_VIDEO_CONSTRAINTS, mediaError, type LocalMediaEvents, type LocalMediaOptions } from './local-media.js';
+export { LocalMedia, DEFAULT_VIDEO_CONSTRAINTS, SFU_VIDEO_CONSTRAINTS, mediaError, type LocalMediaEvents, type LocalMediaOptions } from './local-media.js';
 export {
   ScreenCapture,
   screenShareError,

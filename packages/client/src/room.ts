@@ -12,7 +12,7 @@ import { Chat } from './chat.js';
 import { TypedEmitter } from './emitter.js';
 import type { HashFactory } from './files/io.js';
 import { FileTransfers } from './files/transfers.js';
-import type { LocalMediaEvents } from './local-media.js';
+import { DEFAULT_VIDEO_CONSTRAINTS, SFU_VIDEO_CONSTRAINTS, type LocalMediaEvents } from './local-media.js';
 import { RemoteParticipant, SpeakingDetector, type LocalParticipantState } from './participant.js';
 import {
   systemClock,
@@ -77,6 +77,8 @@ export interface LocalMediaSource {
   readonly cameraOff: boolean;
   setMuted(muted: boolean): void;
   setCameraOff(off: boolean): Promise<void>;
+  /** Changes the camera's size and rate (optional: a source without it keeps its own). */
+  setVideoConstraints?(constraints: MediaTrackConstraints): Promise<void>;
   on<E extends keyof LocalMediaEvents>(event: E, listener: (...args: LocalMediaEvents[E]) => void): () => void;
 }
 
@@ -121,6 +123,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Streams the incoming topology has delivered, applied when it takes over. */
   #nextStreams = new Map<string, MediaStream>();
   #media: LocalMediaSource | null = null;
+  /** Shown video heights by participant, from {@link reportVideoSize}. */
+  readonly #views = new Map<string, number>();
   #mediaOff: Array<() => void> = [];
   #meter: AudioLevelMeter | null = null;
   #meterTrack: MediaStreamTrack | null = null;
@@ -300,6 +304,18 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#screens.stop();
   }
 
+  /**
+   * Tells the SDK how large a participant's video is shown (its tile's height in device pixels;
+   * 0 when it is not visible). Through the SFU this picks the simulcast layer the server
+   * forwards: small tiles get small pictures, an enlarged tile a sharp one. Call it when the
+   * layout changes; it is cheap and throttled.
+   */
+  reportVideoSize(participantId: string, height: number): void {
+    if (height > 0) this.#views.set(participantId, height);
+    else this.#views.delete(participantId);
+    for (const t of this.#topologies()) t.setVideoViews(this.#views);
+  }
+
   /** Receive-side media numbers for one participant (frames decoded, packets, candidate type). */
   getStats(participantId: string): Promise<RemoteMediaStats | null> {
     return this.#topology?.stats(participantId) ?? Promise.resolve(null);
@@ -397,6 +413,9 @@ export class Room extends TypedEmitter<RoomEvents> {
         ? new SfuTopology(options, this.options.peerConnectionFactory, send, tracks)
         : new MeshTopology(selfId, options, this.options.peerConnectionFactory, send);
     if (this.#media) topology.setLocalTracks(this.#media.tracks);
+    // Through the SFU the camera goes up once, as simulcast layers up to 720p; in mesh once per peer, at 360p.
+    void this.#media?.setVideoConstraints?.(kind === 'sfu' ? SFU_VIDEO_CONSTRAINTS : DEFAULT_VIDEO_CONSTRAINTS);
+    topology.setVideoViews(this.#views);
     topology.setLocalScreen(this.#screens.local);
     topology.on('remoteScreen', (id, stream, streamId) => this.#screens.received(id, stream, streamId));
     topology.on('remoteStream', (id, stream) => {
@@ -636,6 +655,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#clearGrace(id);
     for (const t of this.#topologies()) t.removePeer(id);
     this.#nextStreams.delete(id);
+    this.#views.delete(id);
     this.#topology?.removePeer(id);
     this.files.peerGone(id);
     if (!p) return;

@@ -26,6 +26,7 @@ const CLIENT_EXAMPLES: ClientMessage[] = [
   { type: 'sfu-publish', sdp: 'v=0\r\n' },
   { type: 'sfu-subscribe-answer', sdp: 'v=0\r\n' },
   { type: 'sfu-candidate', pc: 'publish', candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0' } },
+  { type: 'sfu-view', views: [{ participantId: 'p1', height: 720 }, { participantId: 'p2', height: 0 }] },
   { type: 'ping', t: 12.5 },
   { type: 'join', code: CODE, name: 'Ada', media: MEDIA, hostKey: 'k'.repeat(43) },
   { type: 'mute', participantId: 'p1' },
@@ -131,6 +132,13 @@ describe('codec: rejects bad frames without throwing', () => {
     for (const frame of ['{}', '{"t":1}', '{"type":1}', '{"type":null}', '{"type":["ping"]}', '{"type":{"x":1}}']) {
       const message = expectError(decodeClientMessage(frame), ErrorCodes.BAD_MESSAGE);
       assert.match(message, /type/);
+    }
+  });
+
+  test('sfu-view: heights out of range, non-integers and too many views → BAD_MESSAGE', () => {
+    const view = (views: unknown) => JSON.stringify({ type: 'sfu-view', views });
+    for (const views of [[{ participantId: 'p1', height: -1 }], [{ participantId: 'p1', height: 9000 }], [{ participantId: 'p1', height: 1.5 }], [{ height: 1 }], Array.from({ length: 101 }, () => ({ participantId: 'p1', height: 1 })), 'all']) {
+      expectError(decodeClientMessage(view(views)), ErrorCodes.BAD_MESSAGE);
     }
   });
 

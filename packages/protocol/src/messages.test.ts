@@ -81,7 +81,7 @@ describe('shared schemas', () => {
       [
         'admit', 'admit-all', 'answer', 'camera-off', 'chat-send', 'create', 'deny', 'hello', 'ice-candidate', 'join', 'leave', 'lower-hand',
         'make-host', 'media-state', 'mute', 'mute-all', 'offer', 'ping', 'raise-hand', 'reaction', 'remove', 'screen-share', 'set-lobby', 'set-lock',
-        'set-role', 'sfu-candidate', 'sfu-publish', 'sfu-subscribe-answer', 'spotlight', 'stop-screen',
+        'set-role', 'sfu-candidate', 'sfu-publish', 'sfu-subscribe-answer', 'sfu-view', 'spotlight', 'stop-screen',
       ],
     );
     assert.equal(new Set(SERVER_MESSAGE_TYPES).size, SERVER_MESSAGE_TYPES.length);

@@ -112,12 +112,28 @@ export const ChatSendSchema = z.object({
 });
 /** Which of a participant's two SFU connections a message is about. */
 export const SfuConnectionSchema = z.enum(['publish', 'subscribe']);
-/** SFU mode: the offer of the connection that sends one's audio and video to the server. */
-export const SfuPublishSchema = z.object({ type: z.literal('sfu-publish'), sdp: Sdp });
+/** A simulcast layer's name (rid) and the SSRC the browser sends it with. */
+export const SimulcastSsrcSchema = z.object({ rid: z.string().regex(/^[A-Za-z0-9]{1,16}$/), ssrc: z.number().int().min(1).max(0xffffffff) });
+/**
+ * SFU mode: the offer of the connection that sends one's audio and video to the server. A
+ * simulcast offer names its layers by rid but not their SSRCs; once the browser has chosen
+ * them (its stats show them), the client offers again with `ssrcs`, so the server can tell the
+ * layers' packets apart.
+ */
+export const SfuPublishSchema = z.object({ type: z.literal('sfu-publish'), sdp: Sdp, ssrcs: z.array(SimulcastSsrcSchema).max(8).optional() });
 /** SFU mode: the answer to the server's `sfu-subscribe-offer`. */
 export const SfuSubscribeAnswerSchema = z.object({ type: z.literal('sfu-subscribe-answer'), sdp: Sdp });
 /** SFU mode: a trickled ICE candidate for one of the two connections, in either direction. */
 export const SfuCandidateSchema = z.object({ type: z.literal('sfu-candidate'), pc: SfuConnectionSchema, candidate: IceCandidateSchema.nullable() });
+/**
+ * SFU mode: how large this client shows each participant's video, so the server forwards the
+ * simulcast layer that fits (height in device pixels; 0 when not visible). Replaces the last
+ * report; participants left out get the default (360).
+ */
+export const SfuViewSchema = z.object({
+  type: z.literal('sfu-view'),
+  views: z.array(z.object({ participantId: ParticipantIdSchema, height: z.number().int().min(0).max(8192) })).max(100),
+});
 /** Heartbeat; `t` is echoed back in `pong`. */
 export const PingSchema = z.object({ type: z.literal('ping'), t: z.number() });
 
@@ -136,6 +152,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   SfuPublishSchema,
   SfuSubscribeAnswerSchema,
   SfuCandidateSchema,
+  SfuViewSchema,
   PingSchema,
   ...MODERATION_CLIENT_SCHEMAS,
 ]);

@@ -49,6 +49,7 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
       handRaised={hands.has(p.id)}
       reaction={classroom.reactions.get(p.id)}
       menu={<HostMenu room={room} target={p} onError={setNotice} />}
+      onVideoSize={videoSizeReporter(room, p.id)}
     />
   );
   const localTile = local && (
@@ -181,4 +182,14 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
       </nav>
     </main>
   );
+}
+
+/** One stable callback per participant, so a tile's size observer is not re-made on every render. */
+const reporters = new WeakMap<Room, Map<string, (height: number) => void>>();
+function videoSizeReporter(room: Room, participantId: string): (height: number) => void {
+  let byId = reporters.get(room);
+  if (!byId) reporters.set(room, (byId = new Map()));
+  let fn = byId.get(participantId);
+  if (!fn) byId.set(participantId, (fn = (height) => room.reportVideoSize(participantId, height)));
+  return fn;
 }

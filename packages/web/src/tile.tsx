@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
 import type { ParticipantConnection, Role } from '@lectern/client';
 import { useVideoStream } from './hooks.js';
 import { Icon } from './icons.js';
@@ -21,6 +22,8 @@ export interface TileProps {
   reaction?: string;
   /** The host menu for this participant, when the viewer may use one. */
   menu?: ComponentChildren;
+  /** Called with the video's shown height in device pixels (0: not shown), when it changes. */
+  onVideoSize?: (height: number) => void;
 }
 
 const ROLE_WORDS: Partial<Record<Role, string>> = { host: 'Host', cohost: 'Co-host' };
@@ -39,6 +42,21 @@ export function Tile(props: TileProps) {
   const status = props.connection ? CONNECTION_WORDS[props.connection] : undefined;
   const hasVideo = !props.cameraOff && !!props.stream?.getVideoTracks().length;
   const role = props.role ? ROLE_WORDS[props.role] : undefined;
+  const { onVideoSize } = props;
+  useEffect(() => {
+    const el = ref.current;
+    if (!onVideoSize || !el) return;
+    if (!hasVideo || typeof ResizeObserver === 'undefined') {
+      onVideoSize(0);
+      return;
+    }
+    const observer = new ResizeObserver(([entry]) => onVideoSize(Math.round((entry?.contentRect.height ?? 0) * devicePixelRatio)));
+    observer.observe(el);
+    return () => {
+      observer.disconnect();
+      onVideoSize(0);
+    };
+  }, [hasVideo, onVideoSize]);
   return (
     <figure
       class={`tile${props.speaking ? ' speaking' : ''}${props.isLocal ? ' local' : ''}`}

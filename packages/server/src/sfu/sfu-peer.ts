@@ -1,7 +1,8 @@
 import ndc from 'node-datachannel';
 import type { IceCandidate, ServerMessage } from '@lectern/protocol';
-import { audioLevel as levelOf, isRtcp, parseRtp, readFeedback, readSenderReports, type Feedback, type RtpHeader, type SenderReport } from './rtp.js';
-import { filterPublishOffer, mediaSections } from './sdp.js';
+import { PublishedLayers } from './layers.js';
+import { audioLevel as levelOf, buildPli, findExtension, isRtcp, parseRtp, readFeedback, readSenderReports, type Feedback, type RtpHeader, type SenderReport } from './rtp.js';
+import { addSimulcastSsrcs, filterPublishOffer, fixSimulcastAnswer, mediaSections } from './sdp.js';
 import { RateGate, RetransmitCache } from './retransmit.js';
 import { OutboundSlot, type SlotCodec } from './slot.js';
 
@@ -38,6 +39,8 @@ const AUDIO_PT = 111;
 /** Publishers are asked to send up to this much video. */
 const PUBLISH_BITRATE = 2_500_000;
 const KEYFRAME_INTERVAL_MS = 300;
+/** The SSRC the SFU's feedback to publishers comes from (it sends no media on that connection). */
+const PLI_SENDER_SSRC = 1;
 /** A publisher silent this long is taken out of every receiver's slots. */
 const SILENT_AFTER_MS = 2500;
 
@@ -54,14 +57,22 @@ export class SfuPeer {
   #audioIn: ndc.Track | null = null;
   #videoIn: ndc.Track | null = null;
   #audioLevelId: number | null = null;
+  #ridId: number | null = null;
+  /** Simulcast layer SSRC → rid, as the client reported them (packets stop carrying the rid). */
+  #ridBySsrc = new Map<number, string>();
+  /** The publisher's video layers (one, without simulcast). */
+  layers = new PublishedLayers([]);
+  /** As a receiver: the tile height (device pixels) it shows each participant at, from `sfu-view`. */
+  readonly views = new Map<string, number>();
+  /** As a receiver: its bandwidth estimate (REMB, bits per second) and when it came. */
+  estimate: { bitrate: number; at: number } | null = null;
   /** Publisher payload type → codec, from its (filtered) offer. */
   #payloadTypes = new Map<number, SlotCodec>();
-  /** SSRC of the publisher's main audio and video streams, learned from packets. */
+  /** SSRC of the publisher's audio stream, learned from packets. */
   audioSsrc: number | null = null;
-  videoSsrc: number | null = null;
   readonly videoSlots: SubscriberSlot[] = [];
   readonly audioSlots: SubscriberSlot[] = [];
-  readonly #keyframes = new RateGate(KEYFRAME_INTERVAL_MS);
+  readonly #keyframes = new Map<number, RateGate>();
   #closed = false;
   /** Smoothed audio level 0..1 and when it was last loud, for speaker selection. */
   audioLevel = 0;
@@ -100,15 +111,20 @@ export class SfuPeer {
   }
 
   /** The browser's offer to publish; answered with `sfu-publish-answer`. Throws on an unusable offer. */
-  publish(sdp: string): void {
-    const filtered = filterPublishOffer(sdp);
+  publish(sdp: string, ssrcs: ReadonlyArray<{ rid: string; ssrc: number }> = []): void {
+    const filtered = addSimulcastSsrcs(filterPublishOffer(sdp), ssrcs);
+    for (const { rid, ssrc } of ssrcs) this.#ridBySsrc.set(ssrc, rid);
     const sections = mediaSections(filtered);
     this.#audioLevelId = sections.find((s) => s.kind === 'audio')?.audioLevelId ?? null;
+    const video = sections.find((s) => s.kind === 'video');
+    this.#ridId = video?.ridId ?? null;
+    const rids = video?.ridId != null ? video.rids : [];
+    if (rids.join() !== this.layers.rids.join()) this.layers = new PublishedLayers(rids);
     this.#payloadTypes = payloadCodecs(filtered);
     if (!this.#publish) {
       const pc = this.#newConnection('publish');
       pc.onLocalDescription((answer, type) => {
-        if (type === 'answer') this.host.send({ type: 'sfu-publish-answer', sdp: answer });
+        if (type === 'answer') this.host.send({ type: 'sfu-publish-answer', sdp: fixSimulcastAnswer(answer) });
       });
       pc.onTrack((track) => this.#onPublishedTrack(track));
       this.#publish = pc;
@@ -128,11 +144,19 @@ export class SfuPeer {
     target.addRemoteCandidate(candidate.candidate, candidate.sdpMid ?? '0');
   }
 
-  /** Asks the publisher for a keyframe, at most every 300 ms. */
-  requestKeyframe(): void {
-    if (!this.#videoIn || !this.#keyframes.pass()) return;
+  /**
+   * Asks the publisher for a keyframe on one of its video streams (a simulcast layer), at most
+   * every 300 ms per stream.
+   */
+  requestKeyframe(ssrc: number | null): void {
+    if (!this.#videoIn || ssrc === null) return;
+    let gate = this.#keyframes.get(ssrc);
+    if (!gate) this.#keyframes.set(ssrc, (gate = new RateGate(KEYFRAME_INTERVAL_MS)));
+    if (!gate.pass()) return;
     try {
-      this.#videoIn.requestKeyframe();
+      // A PLI for that SSRC: libdatachannel's requestKeyframe() names only the last SSRC it saw.
+      // (The client publishes video sendrecv: libdatachannel refuses to send on a recvonly track.)
+      this.#videoIn.sendMessageBinary(buildPli(PLI_SENDER_SSRC, ssrc));
     } catch {
       // The track closed under us; the peer is going away.
     }
@@ -226,8 +250,12 @@ export class SfuPeer {
         this.#lastAudioAt = performance.now();
         this.#noteLevel(packet, header);
       } else {
-        this.videoSsrc = header.ssrc;
-        this.#lastVideoAt = performance.now();
+        const now = performance.now();
+        const ridBytes = this.#ridId === null ? null : findExtension(packet, header, this.#ridId);
+        const rid = ridBytes ? Buffer.from(ridBytes).toString('latin1') : (this.#ridBySsrc.get(header.ssrc) ?? null);
+        // Until a layer's SSRC is known (its first packets carry the rid), it is not forwarded.
+        if (!this.layers.note(header.ssrc, rid, packet.length, now)) return;
+        this.#lastVideoAt = now;
       }
       this.host.media(this, kind, packet, header);
     });

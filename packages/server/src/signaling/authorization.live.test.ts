@@ -76,6 +76,7 @@ function example(type: ClientMessage['type'], c: Cast): ClientMessage {
     'sfu-publish': { type: 'sfu-publish', sdp: 'v=0\r\n' },
     'sfu-subscribe-answer': { type: 'sfu-subscribe-answer', sdp: 'v=0\r\n' },
     'sfu-candidate': { type: 'sfu-candidate', pc: 'publish', candidate: null },
+    'sfu-view': { type: 'sfu-view', views: [{ participantId: to, height: 360 }] },
     ping: { type: 'ping', t: 1 },
     mute: { type: 'mute', participantId: to },
     'mute-all': { type: 'mute-all' },

@@ -104,6 +104,7 @@ export class SignalingService implements ConnectionHandler {
       case 'sfu-publish':
       case 'sfu-subscribe-answer':
       case 'sfu-candidate':
+      case 'sfu-view':
         return this.#sfuSignal(conn, message);
       case 'ping':
         conn.send({ type: 'pong', t: message.t });
