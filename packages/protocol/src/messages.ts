@@ -8,15 +8,20 @@ import { SESSION_CODE_PATTERN } from './session-code.js';
 export const ParticipantIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'invalid participant id');
 /** Canonical session code, `abc-defg-hjk`. */
 export const SessionCodeSchema = z.string().regex(SESSION_CODE_PATTERN, 'invalid session code');
+// C0/C1 controls, and bidi overrides that could make a text display as something else.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+/** Text people read as a label: 1–`max` characters after trimming, no control characters. */
+function labelText(what: string, max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1, `${what} is empty`)
+    .max(max, `${what} is longer than ${max} characters`)
+    .refine((s) => !CONTROL_CHARS.test(s), `${what} has control characters`);
+}
 /** A display name: 1–64 characters after trimming, no control characters. */
-export const DisplayNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'name is empty')
-  .max(64, 'name is longer than 64 characters')
-  // eslint-disable-next-line no-control-regex
-  // C0/C1 controls, and bidi overrides that could make a name display as something else.
-  .refine((s) => !/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(s), 'name has control characters');
+export const DisplayNameSchema = labelText('name', 64);
 
 /** What a participant is sending: microphone muted, camera off. */
 export const MediaStateSchema = z.object({ muted: z.boolean(), cameraOff: z.boolean() });
@@ -72,18 +77,47 @@ export const ChatEntrySchema = z.object({
   at: z.number().int().nonnegative(),
 });
 
+/** A session or class room password: 1–128 characters, compared exactly (no trimming). */
+export const PasswordSchema = z.string().min(1, 'password is empty').max(128, 'password is longer than 128 characters');
+/** A join token (a JWT an LMS issued); verified by the server only. */
+export const JoinTokenSchema = z.string().min(1).max(8192);
+/** The name of a class room, shown to everyone who joins: 1–80 characters, no control characters. */
+export const ClassRoomNameSchema = labelText('class room name', 80);
+/** A class room's host key: the secret in its host link. */
+export const ClassRoomHostKeySchema = z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'invalid host key');
+
 // ---- Client → server -------------------------------------------------------------------
 
 /** Opens the handshake; `resume` is a token from an earlier `joined` to keep one's identity. */
 export const HelloSchema = z.object({ type: z.literal('hello'), v: z.number().int(), resume: z.string().max(512).optional() });
-/** Asks the server for a new session. */
-export const CreateSchema = z.object({ type: z.literal('create') });
-/** Joins a session by code. */
+/** Asks the server for a new session; with `password`, joiners must give it. */
+export const CreateSchema = z.object({ type: z.literal('create'), password: PasswordSchema.optional() });
+/**
+ * Joins a session by code. `password` answers a session password; `token` is a join token
+ * (JWT) from an LMS, which replaces the password and may make the joiner host; `classHostKey` is
+ * the secret of a class room's host link.
+ */
 export const JoinSchema = z.object({
   type: z.literal('join'),
   code: SessionCodeSchema,
   name: DisplayNameSchema,
   media: MediaStateSchema,
+  password: PasswordSchema.optional(),
+  token: JoinTokenSchema.optional(),
+  classHostKey: ClassRoomHostKeySchema.optional(),
+});
+/**
+ * Creates a persistent class room: a stable code (its student link) that survives server
+ * restarts, with its settings. The answer `class-room-created` carries the host key once.
+ */
+export const CreateClassRoomSchema = z.object({
+  type: z.literal('create-class-room'),
+  name: ClassRoomNameSchema,
+  password: PasswordSchema.optional(),
+  /** Joiners wait in the lobby until a host admits them; on unless set to false. */
+  lobby: z.boolean().optional(),
+  /** Most people in the room at once; the server's `--max-participants` when absent. */
+  maxParticipants: z.number().int().min(2).max(50).optional(),
 });
 /** Leaves the session. */
 export const LeaveSchema = z.object({ type: z.literal('leave') });
@@ -128,6 +162,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   HelloSchema,
   CreateSchema,
   JoinSchema,
+  CreateClassRoomSchema,
   LeaveSchema,
   OfferSchema,
   AnswerSchema,
@@ -166,8 +201,26 @@ export const JoinedSchema = z.object({
   maxParticipants: z.number().int().positive(),
   resumeToken: z.string(),
 });
-/** The join was refused. */
-export const JoinErrorSchema = z.object({ type: z.literal('join-error'), code: z.enum(ERROR_CODES), message: z.string() });
+/** The join was refused; with `RATE_LIMITED`, `retryAfterMs` says when to try again. */
+export const JoinErrorSchema = z.object({
+  type: z.literal('join-error'),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  retryAfterMs: z.number().int().nonnegative().optional(),
+});
+/**
+ * A class room exists. `code` is its stable student link (`/<code>`); `hostKey` makes the
+ * host link (`/<code>#host=<hostKey>`) and is shown only this once (the server keeps a hash).
+ */
+export const ClassRoomCreatedSchema = z.object({
+  type: z.literal('class-room-created'),
+  code: SessionCodeSchema,
+  name: ClassRoomNameSchema,
+  hostKey: ClassRoomHostKeySchema,
+  password: z.boolean(),
+  lobby: z.boolean(),
+  maxParticipants: z.number().int().positive(),
+});
 /** Someone joined (or came back) to the session. */
 export const ParticipantJoinedSchema = z.object({ type: z.literal('participant-joined'), participant: ParticipantInfoSchema });
 /** Someone left the session. */
@@ -250,6 +303,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   CreatedSchema,
   JoinedSchema,
   JoinErrorSchema,
+  ClassRoomCreatedSchema,
   ParticipantJoinedSchema,
   ParticipantLeftSchema,
   RelayedOfferSchema,

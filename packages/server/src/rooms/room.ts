@@ -1,5 +1,6 @@
 import { ErrorCodes, LecternError, type ServerMessage } from '@lectern/protocol';
 import type { Participant } from './participant.js';
+import { OPEN_ACCESS, type RoomAccess } from '../access/room-access.js';
 
 /** Why a participant left; mirrors the wire's `participant-left.reason`. */
 export type LeaveReason = 'left' | 'disconnected' | 'timeout';
@@ -43,6 +44,8 @@ export class Room {
     readonly maxParticipants: number,
     private readonly owner: RoomOwner,
     private readonly policy: TopologyPolicy = MESH_ONLY,
+    /** Its password and class room settings; checked before a join reaches the room. */
+    readonly access: RoomAccess = OPEN_ACCESS,
   ) {
     this.#topology = policy.mode === 'sfu' ? 'sfu' : 'mesh';
   }

@@ -11,6 +11,7 @@ import {
   type IceServer,
   type ServerMessage,
 } from '@lectern/protocol';
+import { RateLimitedError, type AccessControl, type Admission } from '../access/access-control.js';
 import type { ChatService } from '../chat/chat-service.js';
 import type { Sfu, SfuClientMessage } from '../sfu/sfu.js';
 import { Participant } from '../rooms/participant.js';
@@ -38,6 +39,8 @@ export interface SignalingOptions {
  */
 export class SignalingService implements ConnectionHandler {
   readonly connections = new Set<Connection>();
+  /** Connections whose join is being checked (a password hash, a token): one at a time. */
+  readonly #joining = new WeakSet<Connection>();
   #sweep: NodeJS.Timeout;
   #sweepEveryMs: number;
   #lastSweepAt = Date.now();
@@ -48,7 +51,8 @@ export class SignalingService implements ConnectionHandler {
     private readonly options: SignalingOptions,
     private readonly log: Logger,
     private readonly chat: ChatService,
-    private readonly sfu: Sfu | null = null,
+    private readonly sfu: Sfu | null,
+    private readonly access: AccessControl,
   ) {
     this.#sweepEveryMs = Math.max(250, Math.floor(options.heartbeatTimeoutMs / 4));
     this.#sweep = setInterval(() => this.#expireSilent(), this.#sweepEveryMs);
@@ -69,9 +73,11 @@ export class SignalingService implements ConnectionHandler {
       case 'hello':
         return this.#hello(conn, message);
       case 'create':
-        return this.#create(conn);
+        return void this.#create(conn, message);
       case 'join':
-        return this.#join(conn, message);
+        return void this.#join(conn, message);
+      case 'create-class-room':
+        return void this.#createClassRoom(conn, message);
       case 'leave':
         return this.#leave(conn, 'left');
       case 'offer':
@@ -145,25 +151,57 @@ export class SignalingService implements ConnectionHandler {
     return grant.iceServers;
   }
 
-  #create(conn: Connection): void {
+  async #create(conn: Connection, msg: ClientMessageOf<'create'>): Promise<void> {
     try {
-      const room = this.rooms.create();
-      conn.log.info({ code: room.code }, 'session created');
+      const room = await this.access.createSession(msg.password);
+      conn.log.info({ code: room.code, password: msg.password !== undefined }, 'session created');
       conn.send({ type: 'created', code: room.code });
     } catch (err) {
       this.#replyError(conn, err, 'create');
     }
   }
 
-  #join(conn: Connection, msg: ClientMessageOf<'join'>): void {
-    if (conn.state === 'joined') {
+  async #createClassRoom(conn: Connection, msg: ClientMessageOf<'create-class-room'>): Promise<void> {
+    try {
+      const created = await this.access.createClassRoom(msg);
+      conn.log.info({ code: created.code, password: created.password, lobby: created.lobby }, 'class room created');
+      conn.send(created);
+    } catch (err) {
+      this.#replyError(conn, err, 'create-class-room');
+    }
+  }
+
+  /** Checks the joiner's credentials (asynchronously), then lets it in. */
+  async #join(conn: Connection, msg: ClientMessageOf<'join'>): Promise<void> {
+    if (conn.state === 'joined' || this.#joining.has(conn)) {
       conn.send({ type: 'join-error', code: ErrorCodes.ALREADY_JOINED, message: 'leave your current session first' });
       return;
     }
+    this.#joining.add(conn);
+    let admission: Admission;
     try {
-      let room = this.rooms.get(msg.code);
-      if (!room && conn.resumableCode === msg.code) room = this.rooms.restore(msg.code);
-      if (!room) throw new LecternError(ErrorCodes.ROOM_NOT_FOUND, 'no session has this code; check it and try again');
+      admission = await this.access.admit({
+        ip: conn.remoteAddress,
+        code: msg.code,
+        password: msg.password,
+        token: msg.token,
+        classHostKey: msg.classHostKey,
+        resumable: conn.resumableCode === msg.code,
+      });
+    } catch (err) {
+      const e = this.#asLecternError(err, conn, 'join');
+      conn.log.info({ code: msg.code, error: e.code }, 'join refused');
+      conn.send({ type: 'join-error', code: e.code, message: e.message, ...(e instanceof RateLimitedError ? { retryAfterMs: e.retryAfterMs } : {}) });
+      return;
+    } finally {
+      this.#joining.delete(conn);
+    }
+    if (conn.state !== 'ready') return; // the socket closed while the credentials were checked
+    this.#enter(conn, msg, admission);
+  }
+
+  #enter(conn: Connection, msg: ClientMessageOf<'join'>, { room, name }: Admission): void {
+    try {
       const existing = room.get(conn.participantId);
       let participant: Participant;
       if (existing) {
@@ -174,13 +212,13 @@ export class SignalingService implements ConnectionHandler {
         old.participant = null;
         old.close(CloseCodes.REPLACED, 'replaced by a newer connection');
         existing.link = conn;
-        existing.name = msg.name;
+        existing.name = name ?? msg.name;
         existing.media = msg.media;
         existing.screen = null; // the new connection announces its screen again if it still shares
         participant = existing;
         room.reattach(participant);
       } else {
-        participant = new Participant(conn.participantId, msg.name, msg.media, conn);
+        participant = new Participant(conn.participantId, name ?? msg.name, msg.media, conn);
         room.add(participant);
       }
       conn.room = room;

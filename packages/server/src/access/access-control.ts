@@ -1,0 +1,167 @@
+import { ErrorCodes, LecternError, type ClientMessageOf, type ErrorCode, type ServerMessageOf } from '@lectern/protocol';
+import type { RoomRegistry } from '../rooms/registry.js';
+import type { Room } from '../rooms/room.js';
+import type { JoinAttemptLimiter } from './attempt-limiter.js';
+import { hashHostKey, hostKeyMatches, newHostKey, type ClassRoom, type ClassRoomStore } from './class-rooms.js';
+import type { JoinTokenVerifier } from './join-token.js';
+import { hashPassword, verifyPassword } from './password.js';
+import type { RoomAccess } from './room-access.js';
+
+/** A join refused by the attempt limiter; `retryAfterMs` says when to try again. */
+export class RateLimitedError extends LecternError {
+  constructor(readonly retryAfterMs: number) {
+    super(ErrorCodes.RATE_LIMITED, `too many failed attempts to join; try again in ${Math.ceil(retryAfterMs / 1000)} s`);
+  }
+}
+
+/** What a joiner presents. */
+export interface JoinRequest {
+  /** The client's address, for the attempt limits. */
+  ip: string;
+  code: string;
+  password?: string | undefined;
+  token?: string | undefined;
+  classHostKey?: string | undefined;
+  /** The joiner holds a verified resume token for this session: it was let in before. */
+  resumable: boolean;
+}
+
+/** A joiner let in: the room to enter, a role the credentials grant, and a name a token fixes. */
+export interface Admission {
+  room: Room;
+  /** `host` when a token's role claim or a class room's host key says so; null grants nothing. */
+  grantedRole: 'host' | null;
+  /** The name from a join token (it wins over the typed one), or null. */
+  name: string | null;
+}
+
+/** Access settings. */
+export interface AccessOptions {
+  limiter: JoinAttemptLimiter;
+  /** Join token verification; null when the server accepts no tokens. */
+  tokens: JoinTokenVerifier | null;
+  classRooms: ClassRoomStore;
+  maxClassRooms: number;
+  /** The server's cap on people per session; class rooms may ask for less. */
+  maxParticipants: number;
+}
+
+/** Failures that spend join attempts: each one is a guess at a code, password, key or token. */
+const COUNTED = new Set<ErrorCode>([
+  ErrorCodes.ROOM_NOT_FOUND,
+  ErrorCodes.WRONG_PASSWORD,
+  ErrorCodes.WRONG_HOST_KEY,
+  ErrorCodes.TOKEN_INVALID,
+  ErrorCodes.TOKEN_ALG_NOT_ALLOWED,
+  ErrorCodes.TOKEN_BAD_SIGNATURE,
+  ErrorCodes.TOKEN_EXPIRED,
+  ErrorCodes.TOKEN_NOT_YET_VALID,
+  ErrorCodes.TOKEN_WRONG_ROOM,
+  ErrorCodes.TOKEN_WRONG_AUDIENCE,
+  ErrorCodes.TOKEN_NOT_ACCEPTED,
+]);
+
+/**
+ * Who gets into which session: passwords, class rooms and their host keys, join tokens, and
+ * the limit on failed attempts. Decides before the room sees the joiner; roles beyond what
+ * the credentials grant are the room's business.
+ */
+export class AccessControl {
+  constructor(
+    private readonly rooms: RoomRegistry,
+    private readonly options: AccessOptions,
+  ) {}
+
+  /** Checks a join. Throws LecternError (RateLimitedError when over the limits). */
+  async admit(req: JoinRequest): Promise<Admission> {
+    const wait = this.options.limiter.retryAfterMs(req.ip, req.code);
+    if (wait > 0) throw new RateLimitedError(wait);
+    try {
+      return await this.#check(req);
+    } catch (err) {
+      if (err instanceof LecternError && COUNTED.has(err.code)) {
+        const exists = this.rooms.get(req.code) !== undefined || this.options.classRooms.has(req.code);
+        this.options.limiter.fail(req.ip, req.code, exists);
+      }
+      throw err;
+    }
+  }
+
+  async #check(req: JoinRequest): Promise<Admission> {
+    if (req.token !== undefined) {
+      if (!this.options.tokens) throw new LecternError(ErrorCodes.TOKEN_NOT_ACCEPTED, 'this server does not accept join tokens');
+      const claims = await this.options.tokens.verify(req.token, req.code);
+      // The token is the LMS's word: it opens the session if it is not running yet.
+      const room = this.#openStored(req.code) ?? this.rooms.restore(req.code);
+      return { room, grantedRole: claims.role === 'host' ? 'host' : null, name: claims.name };
+    }
+    const live = this.rooms.get(req.code);
+    const stored = live ? null : this.options.classRooms.get(req.code);
+    const access: RoomAccess | null = live?.access ?? (stored ? accessOf(stored) : null);
+    if (!access) {
+      if (req.resumable) return { room: this.rooms.restore(req.code), grantedRole: null, name: null };
+      throw new LecternError(ErrorCodes.ROOM_NOT_FOUND, 'no session has this code; check it and try again');
+    }
+    let grantedRole: 'host' | null = null;
+    if (req.classHostKey !== undefined) {
+      if (!access.classRoom || !hostKeyMatches(req.classHostKey, access.classRoom.hostKeyHash)) {
+        throw new LecternError(ErrorCodes.WRONG_HOST_KEY, 'this host link is not valid for this class room');
+      }
+      grantedRole = 'host';
+    }
+    if (access.passwordHash && grantedRole === null && !req.resumable) {
+      if (req.password === undefined) throw new LecternError(ErrorCodes.PASSWORD_REQUIRED, 'this session needs a password');
+      if (!(await verifyPassword(req.password, access.passwordHash))) throw new LecternError(ErrorCodes.WRONG_PASSWORD, 'the password is not right');
+    }
+    // The checks took a while: the room may have ended (an ad-hoc one) or opened meanwhile.
+    const room = this.rooms.get(req.code) ?? this.#openStored(req.code);
+    if (!room) throw new LecternError(ErrorCodes.ROOM_NOT_FOUND, 'this session has ended');
+    return { room, grantedRole, name: null };
+  }
+
+  /** Opens a class room's session from the store; undefined when `code` is no class room. */
+  #openStored(code: string): Room | undefined {
+    const live = this.rooms.get(code);
+    if (live) return live;
+    const stored = this.options.classRooms.get(code);
+    return stored ? this.rooms.openWith(code, { maxParticipants: stored.maxParticipants, access: accessOf(stored) }) : undefined;
+  }
+
+  /** A new ad-hoc session; with a password, joiners must give it. */
+  async createSession(password: string | undefined): Promise<Room> {
+    const passwordHash = password === undefined ? null : await hashPassword(password);
+    return this.rooms.create({ access: { passwordHash, classRoom: null } });
+  }
+
+  /** Stores a new class room; its session opens on the first join. */
+  async createClassRoom(msg: ClientMessageOf<'create-class-room'>): Promise<ServerMessageOf<'class-room-created'>> {
+    if (this.options.classRooms.size >= this.options.maxClassRooms) {
+      throw new LecternError(ErrorCodes.SERVER_BUSY, 'this server holds as many class rooms as it may');
+    }
+    const passwordHash = msg.password === undefined ? null : await hashPassword(msg.password);
+    const hostKey = newHostKey();
+    const room: ClassRoom = {
+      code: this.rooms.freeCode(),
+      name: msg.name,
+      passwordHash,
+      hostKeyHash: hashHostKey(hostKey),
+      lobby: msg.lobby ?? true,
+      maxParticipants: Math.min(msg.maxParticipants ?? this.options.maxParticipants, this.options.maxParticipants),
+      createdAt: Date.now(),
+    };
+    this.options.classRooms.add(room);
+    return {
+      type: 'class-room-created',
+      code: room.code,
+      name: room.name,
+      hostKey,
+      password: passwordHash !== null,
+      lobby: room.lobby,
+      maxParticipants: room.maxParticipants,
+    };
+  }
+}
+
+function accessOf(room: ClassRoom): RoomAccess {
+  return { passwordHash: room.passwordHash, classRoom: { name: room.name, hostKeyHash: room.hostKeyHash, lobby: room.lobby } };
+}
