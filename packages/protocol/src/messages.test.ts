@@ -78,7 +78,7 @@ describe('shared schemas', () => {
   test('message type lists are complete and distinct', () => {
     assert.deepEqual(
       [...CLIENT_MESSAGE_TYPES].sort(),
-      ['answer', 'chat-send', 'create', 'hello', 'ice-candidate', 'join', 'leave', 'media-state', 'offer', 'ping', 'screen-share', 'sfu-candidate', 'sfu-publish', 'sfu-subscribe-answer'],
+      ['answer', 'chat-send', 'create', 'create-class-room', 'hello', 'ice-candidate', 'join', 'leave', 'media-state', 'offer', 'ping', 'screen-share', 'sfu-candidate', 'sfu-publish', 'sfu-subscribe-answer'],
     );
     assert.equal(new Set(SERVER_MESSAGE_TYPES).size, SERVER_MESSAGE_TYPES.length);
     for (const t of ['welcome', 'created', 'joined', 'join-error', 'participant-joined', 'participant-left', 'chat', 'chat-history', 'chat-error', 'pong', 'error', 'bye']) {

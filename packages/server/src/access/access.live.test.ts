@@ -1,0 +1,261 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import type { ServerMessageOf } from '@lectern/protocol';
+import { Live, type TestClient } from '../live-support.test.js';
+import { writeFile } from 'node:fs/promises';
+import { AUDIENCE, SECRET, claims, jwksOf, keyPair, sign, signHs256, unsigned } from './join-token.test-helpers.js';
+
+const MEDIA = { muted: false, cameraOff: false };
+
+/** Sends a join and returns the answer, `joined` or `join-error`. */
+async function tryJoin(c: TestClient, code: string, extra: Record<string, unknown> = {}, name = 'Ada'): Promise<ServerMessageOf<'joined'> | ServerMessageOf<'join-error'>> {
+  c.send({ type: 'join', code, name, media: MEDIA, ...extra });
+  return (await c.nextMatching((m) => m.type === 'joined' || m.type === 'join-error', 'join answer')) as ServerMessageOf<'joined'> | ServerMessageOf<'join-error'>;
+}
+
+function refusal(reply: ServerMessageOf<'joined'> | ServerMessageOf<'join-error'>): string {
+  return reply.type === 'join-error' ? reply.code : 'joined';
+}
+
+async function withLive(overrides: Parameters<typeof Live.start>[0], body: (live: Live) => Promise<void>): Promise<void> {
+  const live = await Live.start(overrides);
+  try {
+    await body(live);
+  } finally {
+    await live.stop();
+  }
+}
+
+describe('access: session password', () => {
+  test('no password → PASSWORD_REQUIRED, a wrong one → WRONG_PASSWORD, the right one → joined', () =>
+    withLive({}, async (live) => {
+      const host = await live.ready();
+      host.send({ type: 'create', password: 'open sesame' });
+      const { code } = await host.next('created');
+      assert.equal((await tryJoin(host, code, { password: 'open sesame' })).type, 'joined');
+      const guest = await live.ready();
+      assert.equal(refusal(await tryJoin(guest, code)), 'PASSWORD_REQUIRED');
+      assert.equal(refusal(await tryJoin(guest, code, { password: 'open sesame ' })), 'WRONG_PASSWORD');
+      assert.equal(host.pending('participant-joined').length, 0, 'nobody was let in');
+      assert.equal((await tryJoin(guest, code, { password: 'open sesame' })).type, 'joined');
+      await host.next('participant-joined', (m) => m.participant.id === guest.participantId);
+    }));
+
+  test('a session without a password ignores one that is given; the wire never carries the hash', () =>
+    withLive({}, async (live) => {
+      const c = await live.ready();
+      const code = await c.create();
+      const joined = await tryJoin(c, code, { password: 'whatever' });
+      assert.equal(joined.type, 'joined');
+      assert.ok(!JSON.stringify(c.log).includes('scrypt'));
+    }));
+
+  test('a reconnect with a resume token comes back without the password', () =>
+    withLive({}, async (live) => {
+      const a = await live.ready();
+      a.send({ type: 'create', password: 'pw' });
+      const { code } = await a.next('created');
+      const joined = await tryJoin(a, code, { password: 'pw' });
+      assert.equal(joined.type, 'joined');
+      const again = await live.client();
+      await again.hello(joined.type === 'joined' ? joined.resumeToken : '');
+      assert.equal((await tryJoin(again, code)).type, 'joined');
+    }));
+});
+
+describe('access: failed join attempts are limited', () => {
+  test('wrong passwords from one address run out; RATE_LIMITED says when to retry, even for the right password', () =>
+    withLive({ joinLimitIpSession: 3, joinLimitIp: 100, joinLimitSession: 100 }, async (live) => {
+      const host = await live.ready();
+      host.send({ type: 'create', password: 'right' });
+      const { code } = await host.next('created');
+      const guest = await live.ready();
+      for (let i = 0; i < 3; i++) assert.equal(refusal(await tryJoin(guest, code, { password: `guess ${i}` })), 'WRONG_PASSWORD');
+      const limited = await tryJoin(guest, code, { password: 'right' });
+      assert.equal(refusal(limited), 'RATE_LIMITED');
+      assert.ok(limited.type === 'join-error' && limited.retryAfterMs! > 0 && limited.retryAfterMs! <= 20_000, JSON.stringify(limited));
+      // A new connection from the same address is held back too.
+      const again = await live.ready();
+      assert.equal(refusal(await tryJoin(again, code, { password: 'right' })), 'RATE_LIMITED');
+      assert.ok(guest.open && again.open, 'the socket stays up');
+    }));
+
+  test('guessing codes runs out per address; the limit counts failures only', () =>
+    withLive({ joinLimitIp: 4 }, async (live) => {
+      const c = await live.ready();
+      const code = await c.create();
+      // Successful joins cost nothing: a class behind one NAT gets in.
+      for (let i = 0; i < 6; i++) {
+        const p = await live.ready();
+        assert.equal((await tryJoin(p, code, {}, `Student ${i}`)).type, 'joined');
+        await p.close();
+      }
+      const guesser = await live.ready();
+      for (const guess of ['aaa-aaaa-aaa', 'bbb-bbbb-bbb', 'ccc-cccc-ccc', 'ddd-dddd-ddd']) assert.equal(refusal(await tryJoin(guesser, guess)), 'ROOM_NOT_FOUND');
+      assert.equal(refusal(await tryJoin(guesser, code)), 'RATE_LIMITED', 'even a real code is refused now');
+    }));
+});
+
+describe('access: WebSocket origin', () => {
+  function connect(url: string, origin?: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, origin === undefined ? {} : { origin });
+      ws.once('open', () => {
+        ws.terminate();
+        resolve(101);
+      });
+      ws.once('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        ws.terminate();
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  test('a page from another origin gets 403 before the upgrade; the own origin, allowed ones and programs get in', () =>
+    withLive({ allowedOrigins: ['https://lms.example.edu'] }, async (live) => {
+      assert.equal(await connect(live.wsUrl, 'https://evil.example'), 403);
+      assert.equal(await connect(live.wsUrl, 'null'), 403);
+      assert.equal(await connect(live.wsUrl, `http://127.0.0.1:${live.port + 1}`), 403);
+      assert.equal(await connect(live.wsUrl, `http://127.0.0.1:${live.port}`), 101);
+      assert.equal(await connect(live.wsUrl, 'https://lms.example.edu'), 101);
+      assert.equal(await connect(live.wsUrl), 101);
+      const h = await (await fetch(`${live.httpUrl}/healthz`)).json() as { connections: number };
+      assert.ok(h.connections <= 3, 'the refused ones never became connections');
+    }));
+});
+
+describe('access: class rooms', () => {
+  test('a class room survives a restart: the student link still works, asks for its password, the host key still works', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'lectern-classroom-'));
+    try {
+      let created: ServerMessageOf<'class-room-created'>;
+      {
+        const live = await Live.start({ dataDir });
+        const teacher = await live.ready();
+        teacher.send({ type: 'create-class-room', name: 'Physics 101', password: 'newton', maxParticipants: 2 });
+        created = await teacher.next('class-room-created');
+        assert.equal(created.name, 'Physics 101');
+        assert.equal(created.lobby, true, 'the lobby is on unless turned off');
+        assert.equal(created.password, true);
+        assert.equal(created.maxParticipants, 2);
+        assert.equal(refusal(await tryJoin(teacher, created.code)), 'PASSWORD_REQUIRED');
+        await live.stop(false);
+      }
+      const live = await Live.start({ dataDir });
+      try {
+        const student = await live.ready();
+        assert.equal(refusal(await tryJoin(student, created.code)), 'PASSWORD_REQUIRED');
+        assert.equal(refusal(await tryJoin(student, created.code, { password: 'einstein' })), 'WRONG_PASSWORD');
+        const joined = await tryJoin(student, created.code, { password: 'newton' }, 'Student');
+        assert.equal(joined.type, 'joined');
+        assert.equal(joined.type === 'joined' && joined.maxParticipants, 2, 'its maximum size applies');
+        const teacher = await live.ready();
+        assert.equal(refusal(await tryJoin(teacher, created.code, { classHostKey: 'x'.repeat(32) })), 'WRONG_HOST_KEY');
+        assert.equal((await tryJoin(teacher, created.code, { classHostKey: created.hostKey }, 'Teacher')).type, 'joined', 'the host link needs no password');
+        const third = await live.ready();
+        assert.equal(refusal(await tryJoin(third, created.code, { password: 'newton' })), 'ROOM_FULL');
+        // A new ad-hoc session never takes the class room's code.
+        assert.notEqual(await third.create(), created.code);
+      } finally {
+        await live.stop(false);
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('bad class room requests get clear errors and store nothing', () =>
+    withLive({ maxClassRooms: 1 }, async (live) => {
+      const c = await live.ready();
+      c.send({ type: 'create-class-room', name: '  ' });
+      assert.equal((await c.next('error')).code, 'BAD_MESSAGE');
+      c.send({ type: 'create-class-room', name: 'A', maxParticipants: 500 });
+      assert.equal((await c.next('error')).code, 'BAD_MESSAGE');
+      c.send({ type: 'create-class-room', name: 'A', lobby: false });
+      const first = await c.next('class-room-created');
+      assert.equal(first.lobby, false);
+      assert.equal(first.maxParticipants, live.config.maxParticipants);
+      c.send({ type: 'create-class-room', name: 'B' });
+      const full = await c.next('error');
+      assert.equal(full.code, 'SERVER_BUSY');
+      assert.equal(full.ref, 'create-class-room');
+    }));
+});
+
+describe('access: join tokens', () => {
+  const config = { jwtSecret: SECRET, publicUrl: AUDIENCE };
+
+  test('a valid token joins with its name, opens its session, and passes the password', () =>
+    withLive(config, async (live) => {
+      const host = await live.ready();
+      host.send({ type: 'create', password: 'pw' });
+      const { code } = await host.next('created');
+      const student = await live.ready();
+      const joined = await tryJoin(student, code, { token: await signHs256(claims({ room: code, name: 'Grace Hopper' })) }, 'Typed Name');
+      assert.equal(joined.type, 'joined');
+      assert.equal(joined.type === 'joined' && joined.self.name, 'Grace Hopper', 'the LMS says who this is');
+      // A token may name a session that is not running: the LMS's word opens it.
+      const other = await live.ready();
+      const fresh = 'kmp-rtzw-bqd';
+      assert.equal((await tryJoin(other, fresh, { token: await signHs256(claims({ room: fresh, role: 'host' })) })).type, 'joined');
+    }));
+
+  test('bad tokens are refused with their codes and count as failed attempts', () =>
+    withLive({ ...config, joinLimitIp: 5 }, async (live) => {
+      const c = await live.ready();
+      const code = await c.create();
+      const now = Math.floor(Date.now() / 1000);
+      const cases: Array<[string, string]> = [
+        [await signHs256(claims({ room: code, exp: now - 120 })), 'TOKEN_EXPIRED'],
+        [await signHs256(claims({ room: code, nbf: now + 600 })), 'TOKEN_NOT_YET_VALID'],
+        [await signHs256(claims({ room: 'bcd-efgh-jkm' })), 'TOKEN_WRONG_ROOM'],
+        [await signHs256(claims({ room: code, aud: 'https://elsewhere.example' })), 'TOKEN_WRONG_AUDIENCE'],
+        [await signHs256(claims({ room: code }), 'not-the-secret-but-long-enough-000000000'), 'TOKEN_BAD_SIGNATURE'],
+      ];
+      for (const [token, expected] of cases) assert.equal(refusal(await tryJoin(c, code, { token })), expected);
+      assert.equal(refusal(await tryJoin(c, code, { token: await signHs256(claims({ room: code })) })), 'RATE_LIMITED');
+    }));
+
+  test('a server without a JWT key refuses tokens with TOKEN_NOT_ACCEPTED', () =>
+    withLive({}, async (live) => {
+      const c = await live.ready();
+      const code = await c.create();
+      assert.equal(refusal(await tryJoin(c, code, { token: await signHs256(claims({ room: code })) })), 'TOKEN_NOT_ACCEPTED');
+    }));
+});
+
+describe('access: join tokens with key files', () => {
+  test('RS256 with --jwt-public-key and ES256 with --jwt-jwks; alg none and HS256 forged with the public key are refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lectern-jwt-'));
+    const rsa = keyPair('rsa');
+    const ec = keyPair('ec');
+    try {
+      await writeFile(join(dir, 'lms.pem'), rsa.pem);
+      await writeFile(join(dir, 'jwks.json'), JSON.stringify(await jwksOf(ec.publicKey, 'lms-2026', 'ES256')));
+      await withLive({ jwtPublicKey: join(dir, 'lms.pem'), publicUrl: `${AUDIENCE}/` }, async (live) => {
+        const c = await live.ready();
+        const code = await c.create();
+        assert.equal(refusal(await tryJoin(c, code, { token: unsigned(claims({ room: code, role: 'host' })) })), 'TOKEN_ALG_NOT_ALLOWED');
+        assert.equal(refusal(await tryJoin(c, code, { token: await signHs256(claims({ room: code, role: 'host' }), rsa.pem) })), 'TOKEN_ALG_NOT_ALLOWED');
+        // The audience is the public URL, with or without its trailing slash.
+        assert.equal((await tryJoin(c, code, { token: await sign(claims({ room: code }), 'RS256', rsa.privateKey) })).type, 'joined');
+      });
+      await withLive({ jwtJwks: join(dir, 'jwks.json'), jwtAudience: 'lectern-test' }, async (live) => {
+        const c = await live.ready();
+        const code = await c.create();
+        const token = await sign(claims({ room: code, aud: 'lectern-test' }), 'ES256', ec.privateKey, 'lms-2026');
+        assert.equal((await tryJoin(c, code, { token })).type, 'joined');
+      });
+      await assert.rejects(Live.start({ jwtJwks: join(dir, 'missing.json'), jwtAudience: 'x' }), /ENOENT/);
+      await writeFile(join(dir, 'bad.pem'), 'not a key');
+      await assert.rejects(Live.start({ jwtPublicKey: join(dir, 'bad.pem'), jwtAudience: 'x' }), /join tokens: the public key/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
