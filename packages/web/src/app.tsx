@@ -1,5 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
-import { checkBrowserSupport, createBrowserMedia, createBrowserRoom, type LocalMedia, type Room } from '@lectern/client';
+import {
+  ErrorCodes,
+  LecternError,
+  checkBrowserSupport,
+  createBrowserMedia,
+  createBrowserRoom,
+  credentialsFromLink,
+  type LocalMedia,
+  type Room,
+} from '@lectern/client';
 import { Call } from './call.js';
 import { Home } from './home.js';
 import { useRoomEvents } from './hooks.js';
@@ -38,6 +47,8 @@ export function App() {
   });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The server said this session needs a password: the pre-join screen asks for it.
+  const [askPassword, setAskPassword] = useState(false);
   useRoomEvents(room, ['stateChanged']);
 
   useEffect(() => {
@@ -90,16 +101,20 @@ export function App() {
     );
   }
 
-  const startCall = async (code: string | null, name: string, m: LocalMedia) => {
+  /** Joins `code`, or a new session (with `password`, if given) when null. */
+  const startCall = async (code: string | null, name: string, m: LocalMedia, password?: string) => {
     setBusy(true);
     setError(null);
     rememberName(name);
     try {
-      const target = code ?? (await room.createSession());
-      await room.join(target, { name, media: m });
+      const target = code ?? (await room.createSession({ ...(password ? { password } : {}) }));
+      await room.join(target, { name, media: m, ...(code ? credentialsFromLink(location) : {}), ...(password ? { password } : {}) });
       navigate(target);
+      setAskPassword(false);
       setView({ kind: 'call' });
     } catch (err) {
+      const failure = err instanceof LecternError ? err.code : null;
+      if (failure === ErrorCodes.PASSWORD_REQUIRED || failure === ErrorCodes.WRONG_PASSWORD) setAskPassword(true);
       setError(describeError(err));
     } finally {
       setBusy(false);
@@ -113,7 +128,8 @@ export function App() {
     room.close();
     setRoom(newRoom());
     setError(null);
-    navigate(next.kind === 'prejoin' ? next.code : null);
+    setAskPassword(false);
+    navigate(next.kind === 'prejoin' ? next.code : null, next.kind === 'prejoin' ? location.hash : '');
     setView(next);
   };
 
@@ -129,12 +145,18 @@ export function App() {
             navigate(code);
             setView({ kind: 'prejoin', code });
           }}
-          onCreate={async (name) => {
+          onCreate={async (name, password) => {
             const m = media ?? createBrowserMedia();
             setMedia(m);
             const { problems } = await m.start();
             setMediaNotice(describeMediaProblems(problems, !!m.audioTrack, !!m.videoTrack));
-            await startCall(null, name, m);
+            await startCall(null, name, m, password);
+          }}
+          onCreateClassRoom={(settings) => room.createClassRoom(settings)}
+          onEnterClassRoom={(created) => {
+            setError(null);
+            navigate(created.code, `#host=${encodeURIComponent(created.hostKey)}`);
+            setView({ kind: 'prejoin', code: created.code });
           }}
         />
       );
@@ -147,7 +169,8 @@ export function App() {
           roomState={room.state}
           error={error}
           busy={busy}
-          onJoin={(name) => void startCall(view.code, name, media)}
+          askPassword={askPassword}
+          onJoin={(name, password) => void startCall(view.code, name, media, password)}
           onHome={() => freshStart({ kind: 'home' })}
         />
       ) : null;
