@@ -4,7 +4,7 @@ import { credentialsFromLink, hostLink, studentLink } from './access.js';
 
 test('a link carries a host key and a token in its fragment, or a token in its query', () => {
   assert.deepEqual(credentialsFromLink({ hash: '', search: '' }), {});
-  assert.deepEqual(credentialsFromLink({ hash: '#host=abc_DEF-123', search: '' }), { classHostKey: 'abc_DEF-123' });
+  assert.deepEqual(credentialsFromLink({ hash: '#host=abc_DEF-123', search: '' }), { hostKey: 'abc_DEF-123' });
   assert.deepEqual(credentialsFromLink({ hash: '#token=h.p.s', search: '' }), { token: 'h.p.s' });
   assert.deepEqual(credentialsFromLink({ hash: '', search: '?token=h.p.s&ice=relay' }), { token: 'h.p.s' });
   assert.deepEqual(credentialsFromLink({ hash: '#token=frag', search: '?token=query' }), { token: 'frag' }, 'the fragment wins');
@@ -15,5 +15,5 @@ test('student and host links of a class room', () => {
   const link = hostLink('https://class.example.edu', 'kmp-rtzw-bqd', 'Jm4c1Xo9QvN2bT7yHk3rLw8sZp0aEd6f');
   assert.equal(link, 'https://class.example.edu/kmp-rtzw-bqd#host=Jm4c1Xo9QvN2bT7yHk3rLw8sZp0aEd6f');
   const url = new URL(link);
-  assert.deepEqual(credentialsFromLink(url), { classHostKey: 'Jm4c1Xo9QvN2bT7yHk3rLw8sZp0aEd6f' });
+  assert.deepEqual(credentialsFromLink(url), { hostKey: 'Jm4c1Xo9QvN2bT7yHk3rLw8sZp0aEd6f' });
 });

@@ -6,8 +6,8 @@ export interface JoinCredentials {
   password?: string;
   /** A join token (JWT) from a learning platform: names the person, may make them host. */
   token?: string;
-  /** A class room's host key (the `#host=` part of its host link). */
-  classHostKey?: string;
+  /** A host key: the `#host=` part of a class room's host link. */
+  hostKey?: string;
 }
 
 /** Settings of a new class room. */
@@ -37,7 +37,7 @@ export function credentialsFromLink(url: { hash: string; search: string }): Join
   const out: JoinCredentials = {};
   const host = fragment.get('host');
   const token = fragment.get('token') ?? query.get('token');
-  if (host) out.classHostKey = host;
+  if (host) out.hostKey = host;
   if (token) out.token = token;
   return out;
 }

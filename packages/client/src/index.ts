@@ -2,7 +2,7 @@
  * Lectern browser SDK. Start with {@link createBrowserRoom} and {@link createBrowserMedia}.
  * @packageDocumentation
  */
-export { Room, type RoomEvents, type RoomOptions, type RoomState, type LocalMediaSource } from './room.js';
+export { Room, type RoomEvents, type RoomOptions, type RoomState, type LocalMediaSource, type LeaveReason } from './room.js';
 export { LocalMedia, DEFAULT_VIDEO_CONSTRAINTS, mediaError, type LocalMediaEvents, type LocalMediaOptions } from './local-media.js';
 export {
   ScreenCapture,
@@ -27,4 +27,4 @@ export { summarizeInboundStats } from './topology/stats.js';
 export type { SignalTransport, SignalTransportFactory, PeerConnectionFactory, MediaDevicesPort, AudioLevelMeter, AudioLevelMeterFactory, Clock } from './ports.js';
 export { systemClock } from './ports.js';
 export { createBrowserRoom, createBrowserMedia, checkBrowserSupport, webAudioLevelMeter, websocketTransport, defaultSignalingUrl } from './browser/index.js';
-export { LecternError, ErrorCodes, normalizeSessionCode, isSessionCode, MAX_CHAT_CHARS, chatLength, type ErrorCode, type ScreenShareInfo } from '@lectern/protocol';
+export { LecternError, ErrorCodes, normalizeSessionCode, isSessionCode, MAX_CHAT_CHARS, chatLength, type ErrorCode, type ScreenShareInfo, type Role } from '@lectern/protocol';

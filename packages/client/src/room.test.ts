@@ -20,9 +20,10 @@ import type { RemoteParticipant } from './participant.js';
 import { Room, type LocalMediaSource, type RoomOptions, type RoomState } from './room.js';
 
 const CODE = 'abc-defg-hjk';
+const HOST_KEY = 'k'.repeat(43);
 const GRACE = 5000;
-const alice: ParticipantInfo = { id: 'alice', name: 'Alice', muted: false, cameraOff: false };
-const bob: ParticipantInfo = { id: 'bob', name: 'Bob', muted: true, cameraOff: false };
+const alice: ParticipantInfo = { id: 'alice', name: 'Alice', muted: false, cameraOff: false, role: 'participant' };
+const bob: ParticipantInfo = { id: 'bob', name: 'Bob', muted: true, cameraOff: false, role: 'participant' };
 
 class FakeMedia extends TypedEmitter<LocalMediaEvents> implements LocalMediaSource {
   tracks = { audio: asTrack(new FakeTrack('audio')), video: asTrack(new FakeTrack('video')) };
@@ -44,7 +45,7 @@ function joinedMsg(participants: ParticipantInfo[], over: Partial<ServerMessageO
   return {
     type: 'joined',
     code: CODE,
-    self: { id: 'self1', name: 'Me', muted: false, cameraOff: false },
+    self: { id: 'self1', name: 'Me', muted: false, cameraOff: false, role: 'participant' },
     participants,
     topology: 'mesh',
     maxParticipants: 8,
@@ -151,7 +152,7 @@ describe('Room', () => {
       const t = await connect(env);
       const created = env.room.createSession();
       assert.deepEqual(t.sent.at(-1), { type: 'create' });
-      t.receive({ type: 'created', code: CODE });
+      t.receive({ type: 'created', code: CODE, hostKey: HOST_KEY });
       assert.equal(await created, CODE);
     });
 
@@ -245,27 +246,27 @@ describe('Room', () => {
   });
 
   describe('access', () => {
-    it('join sends the credentials; the server-fixed name wins; a rejoin resends password and host key but not the token', async () => {
+    it('join sends the credentials; the server-fixed name wins; a rejoin resends the password only', async () => {
       const env = setup();
       const t = await connect(env);
-      const done = env.room.join(CODE, { name: 'Typed', media: env.media, password: 'pw', token: 'h.p.s', classHostKey: 'k'.repeat(32) });
+      const done = env.room.join(CODE, { name: 'Typed', media: env.media, password: 'pw', token: 'h.p.s', hostKey: 'k'.repeat(32) });
       assert.deepEqual(t.sentOf('join')[0], {
         type: 'join',
         code: CODE,
         name: 'Typed',
         media: { muted: false, cameraOff: false },
         password: 'pw',
-        classHostKey: 'k'.repeat(32),
+        hostKey: 'k'.repeat(32),
         token: 'h.p.s',
       });
-      t.receive(joinedMsg([], { self: { id: 'self1', name: 'Grace Hopper', muted: false, cameraOff: false } }));
+      t.receive(joinedMsg([], { self: { id: 'self1', name: 'Grace Hopper', muted: false, cameraOff: false, role: 'participant' } }));
       await done;
       assert.equal(env.room.localParticipant?.name, 'Grace Hopper');
       const t2 = await reconnect(env, t);
       const again = t2.sentOf('join')[0]!;
       assert.equal(again.name, 'Grace Hopper');
       assert.equal(again.password, 'pw');
-      assert.equal(again.classHostKey, 'k'.repeat(32));
+      assert.equal(again.hostKey, undefined, 'the server remembers the role');
       assert.equal(again.token, undefined, 'an LMS token may have expired; the resume token replaces it');
     });
 
@@ -283,7 +284,7 @@ describe('Room', () => {
       const t = await connect(env);
       const created = env.room.createSession({ password: 'pw' });
       assert.deepEqual(t.sentOf('create')[0], { type: 'create', password: 'pw' });
-      t.receive({ type: 'created', code: CODE });
+      t.receive({ type: 'created', code: CODE, hostKey: 'c'.repeat(43) });
       assert.equal(await created, CODE);
       const classRoom = env.room.createClassRoom({ name: 'Physics 101', lobby: true });
       assert.deepEqual(t.sentOf('create-class-room')[0], { type: 'create-class-room', name: 'Physics 101', lobby: true });

@@ -47,11 +47,14 @@ const TABLE: Record<RoomState, readonly RoomState[]> = {
   closed: [],
 };
 
+/** Why a participant left: on their own, lost connection, heartbeat timeout, or removed by a host. */
+export type LeaveReason = ServerMessageOf<'participant-left'>['reason'];
+
 /** Events of {@link Room}: the single list. */
 export type RoomEvents = {
   stateChanged: [state: RoomState, previous: RoomState];
   participantJoined: [participant: RemoteParticipant];
-  participantLeft: [participant: RemoteParticipant, reason: 'left' | 'disconnected' | 'timeout'];
+  participantLeft: [participant: RemoteParticipant, reason: LeaveReason];
   /** Name, mute, camera, stream, speaking, connection or shared screen of a participant changed. */
   participantUpdated: [participant: RemoteParticipant];
   /** The local participant's state changed (including starting or stopping a screen share). */
@@ -117,8 +120,10 @@ export class Room extends TypedEmitter<RoomEvents> {
   #meterTrack: MediaStreamTrack | null = null;
   #levelTimer: unknown = null;
   #resumeToken: string | null = null;
-  /** What let us in that a rejoin needs again (a token is not resent: the resume token replaces it). */
-  #credentials: Pick<JoinCredentials, 'password' | 'classHostKey'> = {};
+  /** A password that let us in, sent again on a rejoin (a token is not: the resume token replaces it). */
+  #credentials: Pick<JoinCredentials, 'password'> = {};
+  /** Host keys of sessions this room created (or a host link named), used on the first join only. */
+  readonly #hostKeys = new Map<string, string>();
   /** ICE servers renewed by `ice-servers` since the last `welcome`. */
   #iceServers: IceServer[] | null = null;
   #localDetector = new SpeakingDetector();
@@ -198,6 +203,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   async createSession(options: { password?: string } = {}): Promise<string> {
     this.#requireState('connected', 'create a session');
     const created = await this.#request({ type: 'create', ...(options.password ? { password: options.password } : {}) }, 'created');
+    // Joining with the key makes this client the session's host.
+    this.#hostKeys.set(created.code, created.hostKey);
     return created.code;
   }
 
@@ -219,9 +226,9 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   /**
    * Joins a session by code (any spelling a person might type) and starts sending `media`.
-   * `credentials` answer a password, carry an LMS join token, or a class room's host key.
-   * Throws LecternError: ROOM_NOT_FOUND, ROOM_FULL, PASSWORD_REQUIRED, WRONG_PASSWORD,
-   * WRONG_HOST_KEY, RATE_LIMITED, TOKEN_* and the like.
+   * `credentials` answer a password, carry an LMS join token, or a host key (a class room's
+   * host link). Throws LecternError: ROOM_NOT_FOUND, ROOM_FULL, PASSWORD_REQUIRED,
+   * WRONG_PASSWORD, WRONG_HOST_KEY, RATE_LIMITED, TOKEN_* and the like.
    */
   async join(code: string, options: { name: string; media: LocalMediaSource } & JoinCredentials): Promise<void> {
     this.#requireState('connected', 'join');
@@ -230,12 +237,14 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#sm.transition('joining');
     this.code = canonical;
     this.#media = options.media;
-    this.#credentials = { ...(options.password ? { password: options.password } : {}), ...(options.classHostKey ? { classHostKey: options.classHostKey } : {}) };
+    this.#credentials = options.password ? { password: options.password } : {};
+    if (options.hostKey) this.#hostKeys.set(canonical, options.hostKey);
     this.localParticipant = {
       id: '',
       name: options.name.trim(),
       muted: options.media.muted,
       cameraOff: options.media.cameraOff,
+      role: 'participant',
       audioLevel: 0,
       speaking: false,
       screen: null,
@@ -326,6 +335,8 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   #sendJoin(token?: string): Promise<ServerMessageOf<'joined'>> {
     const media = this.#media!;
+    const hostKey = this.#hostKeys.get(this.code!);
+    // Only the first join carries the key: a member coming back keeps the role it has now.
     const join: ClientMessageOf<'join'> = {
       type: 'join',
       code: this.code!,
@@ -333,6 +344,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       media: { muted: media.muted, cameraOff: media.cameraOff },
       ...this.#credentials,
       ...(token ? { token } : {}),
+      ...(hostKey ? { hostKey } : {}),
     };
     return this.#signal
       .request(
@@ -348,8 +360,9 @@ export class Room extends TypedEmitter<RoomEvents> {
   #applyJoined(joined: ServerMessageOf<'joined'>, rejoin: boolean): void {
     this.#resumeToken = joined.resumeToken;
     this.code = joined.code;
+    this.#hostKeys.delete(joined.code);
     // The server may have fixed the name (a join token names the person).
-    this.localParticipant = { ...this.localParticipant!, id: joined.self.id, name: joined.self.name };
+    this.localParticipant = { ...this.localParticipant!, id: joined.self.id, name: joined.self.name, role: joined.self.role };
     if (!this.#topology || rejoin) {
       // After a reconnect every peer rebuilds its links to us, so we start afresh too.
       this.#cancelMigration();
@@ -554,6 +567,9 @@ export class Room extends TypedEmitter<RoomEvents> {
         if (p) this.#screens.announced(p, m.screen);
         return;
       }
+      case 'role':
+        this.#roleChanged(m.participantId, m.role);
+        return;
       case 'chat':
       case 'chat-history':
       case 'chat-error':
@@ -572,6 +588,18 @@ export class Room extends TypedEmitter<RoomEvents> {
     }
   }
 
+  #roleChanged(id: string, role: ParticipantInfo['role']): void {
+    if (this.localParticipant && id === this.localParticipant.id) {
+      this.localParticipant = { ...this.localParticipant, role };
+      this.emit('localUpdated', this.localParticipant);
+      return;
+    }
+    const p = this.#participants.get(id);
+    if (!p) return;
+    p.role = role;
+    this.emit('participantUpdated', p);
+  }
+
   #upsert(info: ParticipantInfo): RemoteParticipant {
     let p = this.#participants.get(info.id);
     if (p) {
@@ -579,7 +607,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.#screens.announced(p, info.screen ?? null);
       return p;
     }
-    p = new RemoteParticipant(info.id, info.name, info.muted, info.cameraOff);
+    p = new RemoteParticipant(info.id, info.name, info.muted, info.cameraOff, info.role);
     p.screen = info.screen ?? null;
     this.#participants.set(p.id, p);
     this.#detectors.set(p.id, new SpeakingDetector());
@@ -587,7 +615,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     return p;
   }
 
-  #drop(id: string, reason: 'left' | 'disconnected' | 'timeout'): void {
+  #drop(id: string, reason: LeaveReason): void {
     const p = this.#participants.get(id);
     this.#clearGrace(id);
     for (const t of this.#topologies()) t.removePeer(id);

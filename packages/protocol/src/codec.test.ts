@@ -15,7 +15,7 @@ const CLIENT_EXAMPLES: ClientMessage[] = [
   { type: 'create' },
   { type: 'create', password: 'pw' },
   { type: 'join', code: CODE, name: 'Ada', media: MEDIA },
-  { type: 'join', code: CODE, name: 'Ada', media: MEDIA, password: 'pw', token: 'a.b.c', classHostKey: 'abcdefghijklmnop' },
+  { type: 'join', code: CODE, name: 'Ada', media: MEDIA, password: 'pw', token: 'a.b.c', hostKey: 'abcdefghijklmnop' },
   { type: 'create-class-room', name: 'Physics 101', password: 'pw', lobby: false, maxParticipants: 30 },
   { type: 'leave' },
   { type: 'offer', to: 'p1', sdp: 'v=0\r\n' },
@@ -30,13 +30,31 @@ const CLIENT_EXAMPLES: ClientMessage[] = [
   { type: 'sfu-subscribe-answer', sdp: 'v=0\r\n' },
   { type: 'sfu-candidate', pc: 'publish', candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0' } },
   { type: 'ping', t: 12.5 },
+  { type: 'join', code: CODE, name: 'Ada', media: MEDIA, hostKey: 'k'.repeat(43) },
+  { type: 'mute', participantId: 'p1' },
+  { type: 'mute-all' },
+  { type: 'camera-off', participantId: 'p1' },
+  { type: 'stop-screen', participantId: 'p1' },
+  { type: 'remove', participantId: 'p1' },
+  { type: 'set-role', participantId: 'p1', role: 'cohost' },
+  { type: 'make-host', participantId: 'p1' },
+  { type: 'set-lock', locked: true },
+  { type: 'set-lobby', enabled: true },
+  { type: 'admit', participantId: 'p1' },
+  { type: 'admit-all' },
+  { type: 'deny', participantId: 'p1' },
+  { type: 'raise-hand', raised: true },
+  { type: 'lower-hand', participantId: 'p1' },
+  { type: 'reaction', emoji: '👏' },
+  { type: 'spotlight', spotlight: { participantId: 'p1', screen: false } },
+  { type: 'spotlight', spotlight: null },
 ];
 
-const INFO = { id: 'p1', name: 'Ada', muted: false, cameraOff: false };
+const INFO = { id: 'p1', name: 'Ada', muted: false, cameraOff: false, role: 'participant' as const };
 /** One valid example of every server message. */
 const SERVER_EXAMPLES: ServerMessage[] = [
   { type: 'welcome', v: 1, participantId: 'p1', resumed: false, heartbeatMs: 5000, maxMessageBytes: 65536, iceServers: [{ urls: 'stun:x' }] },
-  { type: 'created', code: CODE },
+  { type: 'created', code: CODE, hostKey: 'k'.repeat(43) },
   { type: 'joined', code: CODE, self: INFO, participants: [], topology: 'mesh', maxParticipants: 6, resumeToken: 't' },
   { type: 'join-error', code: 'ROOM_FULL', message: 'full' },
   { type: 'join-error', code: 'RATE_LIMITED', message: 'wait', retryAfterMs: 1000 },
@@ -60,6 +78,11 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { type: 'error', code: 'BAD_MESSAGE', message: 'bad', ref: 'join' },
   { type: 'ice-servers', iceServers: [{ urls: 'stun:10.0.0.2:3478' }, { urls: ['turn:10.0.0.2:3478?transport=udp'], username: '1767225600:p1', credential: 'c2VjcmV0' }] },
   { type: 'bye', reason: 'shutdown' },
+  { type: 'room-state', locked: false, lobby: true, spotlight: null, hands: [{ participantId: 'p1', name: 'Ada' }], waiting: [{ id: 'p2', name: 'Bob' }] },
+  { type: 'role', participantId: 'p1', role: 'cohost' },
+  { type: 'moderation', action: 'mute', by: { id: 'p1', name: 'Ada' }, target: { id: 'p2', name: 'Bob' } },
+  { type: 'lobby-waiting', code: CODE },
+  { type: 'reaction', from: 'p1', emoji: '🎉' },
 ];
 
 function expectError(result: DecodeResult<unknown>, code: string): string {

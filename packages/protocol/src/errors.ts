@@ -23,7 +23,13 @@ export const ErrorCodes = {
   ALREADY_JOINED: 'ALREADY_JOINED',
   /** The addressee is not a participant of the sender's session. */
   PARTICIPANT_NOT_FOUND: 'PARTICIPANT_NOT_FOUND',
-  /** The sender may not do this. */
+  /** The session is locked: a host or co-host stopped new joins. */
+  ROOM_LOCKED: 'ROOM_LOCKED',
+  /** A host or co-host removed this participant from the session; they may not rejoin it. */
+  REMOVED: 'REMOVED',
+  /** A host or co-host turned this joiner away from the lobby. */
+  LOBBY_DENIED: 'LOBBY_DENIED',
+  /** The sender may not do this (for example a participant using a host control). */
   NOT_ALLOWED: 'NOT_ALLOWED',
   /** The server cannot take more sessions or connections right now. */
   SERVER_BUSY: 'SERVER_BUSY',

@@ -1,28 +1,15 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
 import { SESSION_CODE_PATTERN } from './session-code.js';
+import { ClassRoomNameSchema, DisplayNameSchema, HostKeySchema, ParticipantIdSchema, RoleSchema } from './primitives.js';
+import { MODERATION_CLIENT_SCHEMAS, MODERATION_SERVER_SCHEMAS } from './moderation.js';
+
+export { ClassRoomNameSchema, DisplayNameSchema, HostKeySchema, ParticipantIdSchema, RoleSchema, type Role } from './primitives.js';
 
 // ---- Shared pieces -------------------------------------------------------------------
 
-/** Server-assigned participant id. */
-export const ParticipantIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'invalid participant id');
 /** Canonical session code, `abc-defg-hjk`. */
 export const SessionCodeSchema = z.string().regex(SESSION_CODE_PATTERN, 'invalid session code');
-// C0/C1 controls, and bidi overrides that could make a text display as something else.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-/** Text people read as a label: 1–`max` characters after trimming, no control characters. */
-function labelText(what: string, max: number) {
-  return z
-    .string()
-    .trim()
-    .min(1, `${what} is empty`)
-    .max(max, `${what} is longer than ${max} characters`)
-    .refine((s) => !CONTROL_CHARS.test(s), `${what} has control characters`);
-}
-/** A display name: 1–64 characters after trimming, no control characters. */
-export const DisplayNameSchema = labelText('name', 64);
-
 /** What a participant is sending: microphone muted, camera off. */
 export const MediaStateSchema = z.object({ muted: z.boolean(), cameraOff: z.boolean() });
 /**
@@ -40,6 +27,8 @@ export const ParticipantInfoSchema = z.object({
   name: DisplayNameSchema,
   muted: z.boolean(),
   cameraOff: z.boolean(),
+  /** What they may do in the session; granted by the server only. */
+  role: RoleSchema,
   /** The screen they share; absent or null when they share none. */
   screen: ScreenShareInfoSchema.nullable().optional(),
 });
@@ -81,10 +70,6 @@ export const ChatEntrySchema = z.object({
 export const PasswordSchema = z.string().min(1, 'password is empty').max(128, 'password is longer than 128 characters');
 /** A join token (a JWT an LMS issued); verified by the server only. */
 export const JoinTokenSchema = z.string().min(1).max(8192);
-/** The name of a class room, shown to everyone who joins: 1–80 characters, no control characters. */
-export const ClassRoomNameSchema = labelText('class room name', 80);
-/** A class room's host key: the secret in its host link. */
-export const ClassRoomHostKeySchema = z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'invalid host key');
 
 // ---- Client → server -------------------------------------------------------------------
 
@@ -93,9 +78,10 @@ export const HelloSchema = z.object({ type: z.literal('hello'), v: z.number().in
 /** Asks the server for a new session; with `password`, joiners must give it. */
 export const CreateSchema = z.object({ type: z.literal('create'), password: PasswordSchema.optional() });
 /**
- * Joins a session by code. `password` answers a session password; `token` is a join token
- * (JWT) from an LMS, which replaces the password and may make the joiner host; `classHostKey` is
- * the secret of a class room's host link.
+ * Joins a session by code. `hostKey` (from `created`, or a class room's host link) makes the
+ * joiner the host; without it the joiner is a participant (or keeps the role they had, when
+ * resuming). `password` answers a session password; `token` is a join token (JWT) from an
+ * LMS, which replaces the password and may make the joiner host.
  */
 export const JoinSchema = z.object({
   type: z.literal('join'),
@@ -104,7 +90,7 @@ export const JoinSchema = z.object({
   media: MediaStateSchema,
   password: PasswordSchema.optional(),
   token: JoinTokenSchema.optional(),
-  classHostKey: ClassRoomHostKeySchema.optional(),
+  hostKey: HostKeySchema.optional(),
 });
 /**
  * Creates a persistent class room: a stable code (its student link) that survives server
@@ -174,6 +160,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   SfuSubscribeAnswerSchema,
   SfuCandidateSchema,
   PingSchema,
+  ...MODERATION_CLIENT_SCHEMAS,
 ]);
 
 // ---- Server → client -------------------------------------------------------------------
@@ -188,8 +175,8 @@ export const WelcomeSchema = z.object({
   maxMessageBytes: z.number().int().positive(),
   iceServers: z.array(IceServerSchema),
 });
-/** A new session exists; join it with `join`. */
-export const CreatedSchema = z.object({ type: z.literal('created'), code: SessionCodeSchema });
+/** A new session exists; join it with `join`, passing `hostKey` to be its host. Keep the key secret. */
+export const CreatedSchema = z.object({ type: z.literal('created'), code: SessionCodeSchema, hostKey: HostKeySchema });
 /** The sender is now in the session; lists who else is there. */
 export const JoinedSchema = z.object({
   type: z.literal('joined'),
@@ -216,7 +203,7 @@ export const ClassRoomCreatedSchema = z.object({
   type: z.literal('class-room-created'),
   code: SessionCodeSchema,
   name: ClassRoomNameSchema,
-  hostKey: ClassRoomHostKeySchema,
+  hostKey: HostKeySchema,
   password: z.boolean(),
   lobby: z.boolean(),
   maxParticipants: z.number().int().positive(),
@@ -227,7 +214,7 @@ export const ParticipantJoinedSchema = z.object({ type: z.literal('participant-j
 export const ParticipantLeftSchema = z.object({
   type: z.literal('participant-left'),
   participantId: ParticipantIdSchema,
-  reason: z.enum(['left', 'disconnected', 'timeout']),
+  reason: z.enum(['left', 'disconnected', 'timeout', 'removed']),
 });
 /** An offer relayed from `from`. */
 export const RelayedOfferSchema = z.object({ type: z.literal('offer'), from: ParticipantIdSchema, sdp: Sdp });
@@ -323,6 +310,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   ErrorMessageSchema,
   IceServersSchema,
   ByeSchema,
+  ...MODERATION_SERVER_SCHEMAS,
 ]);
 
 /** A message from client to server. */

@@ -2,7 +2,8 @@ import { ErrorCodes, LecternError, type ClientMessageOf, type ErrorCode, type Se
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { Room } from '../rooms/room.js';
 import type { JoinAttemptLimiter } from './attempt-limiter.js';
-import { hashHostKey, hostKeyMatches, newHostKey, type ClassRoom, type ClassRoomStore } from './class-rooms.js';
+import { hostKeyMatches, newHostKey } from '../rooms/roles.js';
+import { hashHostKey, storedHostKeyMatches, type ClassRoom, type ClassRoomStore } from './class-rooms.js';
 import type { JoinTokenVerifier } from './join-token.js';
 import { hashPassword, verifyPassword } from './password.js';
 import type { RoomAccess } from './room-access.js';
@@ -21,18 +22,21 @@ export interface JoinRequest {
   code: string;
   password?: string | undefined;
   token?: string | undefined;
-  classHostKey?: string | undefined;
+  /** A host key: a class room's is checked here; a session's own (from `created`) by admission. */
+  hostKey?: string | undefined;
   /** The joiner holds a verified resume token for this session: it was let in before. */
   resumable: boolean;
 }
 
-/** A joiner let in: the room to enter, a role the credentials grant, and a name a token fixes. */
-export interface Admission {
+/** A joiner let in: the room to enter, a role the credentials grant, and who a token says it is. */
+export interface AccessDecision {
   room: Room;
   /** `host` when a token's role claim or a class room's host key says so; null grants nothing. */
   grantedRole: 'host' | null;
   /** The name from a join token (it wins over the typed one), or null. */
   name: string | null;
+  /** The person a join token names (`sub`), so a removal bans them and not only this id. */
+  identity: string | null;
 }
 
 /** Access settings. */
@@ -73,7 +77,7 @@ export class AccessControl {
   ) {}
 
   /** Checks a join. Throws LecternError (RateLimitedError when over the limits). */
-  async admit(req: JoinRequest): Promise<Admission> {
+  async admit(req: JoinRequest): Promise<AccessDecision> {
     const wait = this.options.limiter.retryAfterMs(req.ip, req.code);
     if (wait > 0) throw new RateLimitedError(wait);
     try {
@@ -87,27 +91,27 @@ export class AccessControl {
     }
   }
 
-  async #check(req: JoinRequest): Promise<Admission> {
+  async #check(req: JoinRequest): Promise<AccessDecision> {
     if (req.token !== undefined) {
       if (!this.options.tokens) throw new LecternError(ErrorCodes.TOKEN_NOT_ACCEPTED, 'this server does not accept join tokens');
       const claims = await this.options.tokens.verify(req.token, req.code);
       // The token is the LMS's word: it opens the session if it is not running yet.
       const room = this.#openStored(req.code) ?? this.rooms.restore(req.code);
-      return { room, grantedRole: claims.role === 'host' ? 'host' : null, name: claims.name };
+      return { room, grantedRole: claims.role === 'host' ? 'host' : null, name: claims.name, identity: claims.subject === null ? null : `token:${claims.subject}` };
     }
     const live = this.rooms.get(req.code);
     const stored = live ? null : this.options.classRooms.get(req.code);
     const access: RoomAccess | null = live?.access ?? (stored ? accessOf(stored) : null);
     if (!access) {
-      if (req.resumable) return { room: this.rooms.restore(req.code), grantedRole: null, name: null };
+      if (req.resumable) return { room: this.rooms.restore(req.code), grantedRole: null, name: null, identity: null };
       throw new LecternError(ErrorCodes.ROOM_NOT_FOUND, 'no session has this code; check it and try again');
     }
     let grantedRole: 'host' | null = null;
-    if (req.classHostKey !== undefined) {
-      if (!access.classRoom || !hostKeyMatches(req.classHostKey, access.classRoom.hostKeyHash)) {
-        throw new LecternError(ErrorCodes.WRONG_HOST_KEY, 'this host link is not valid for this class room');
-      }
+    if (req.hostKey !== undefined && access.classRoom) {
+      if (!storedHostKeyMatches(req.hostKey, access.classRoom.hostKeyHash)) throw new LecternError(ErrorCodes.WRONG_HOST_KEY, 'this host link is not valid for this class room');
       grantedRole = 'host';
+    } else if (req.hostKey !== undefined && live && hostKeyMatches(live.controls.hostKey, req.hostKey)) {
+      grantedRole = 'host'; // the creator of an ad-hoc session (admission grants the role itself)
     }
     if (access.passwordHash && grantedRole === null && !req.resumable) {
       if (req.password === undefined) throw new LecternError(ErrorCodes.PASSWORD_REQUIRED, 'this session needs a password');
@@ -116,7 +120,7 @@ export class AccessControl {
     // The checks took a while: the room may have ended (an ad-hoc one) or opened meanwhile.
     const room = this.rooms.get(req.code) ?? this.#openStored(req.code);
     if (!room) throw new LecternError(ErrorCodes.ROOM_NOT_FOUND, 'this session has ended');
-    return { room, grantedRole, name: null };
+    return { room, grantedRole, name: null, identity: null };
   }
 
   /** Opens a class room's session from the store; undefined when `code` is no class room. */
@@ -124,7 +128,10 @@ export class AccessControl {
     const live = this.rooms.get(code);
     if (live) return live;
     const stored = this.options.classRooms.get(code);
-    return stored ? this.rooms.openWith(code, { maxParticipants: stored.maxParticipants, access: accessOf(stored) }) : undefined;
+    if (!stored) return undefined;
+    const room = this.rooms.openWith(code, { maxParticipants: stored.maxParticipants, access: accessOf(stored) });
+    room.controls.lobby = stored.lobby; // the stored setting; hosts may change it for this meeting
+    return room;
   }
 
   /** A new ad-hoc session; with a password, joiners must give it. */

@@ -11,14 +11,22 @@ import { AUDIENCE, SECRET, claims, jwksOf, keyPair, sign, signHs256, unsigned } 
 
 const MEDIA = { muted: false, cameraOff: false };
 
-/** Sends a join and returns the answer, `joined` or `join-error`. */
-async function tryJoin(c: TestClient, code: string, extra: Record<string, unknown> = {}, name = 'Ada'): Promise<ServerMessageOf<'joined'> | ServerMessageOf<'join-error'>> {
+type JoinAnswer = ServerMessageOf<'joined'> | ServerMessageOf<'join-error'> | ServerMessageOf<'lobby-waiting'>;
+
+/** Sends a join and returns the answer: `joined`, `join-error`, or `lobby-waiting`. */
+async function tryJoin(c: TestClient, code: string, extra: Record<string, unknown> = {}, name = 'Ada'): Promise<JoinAnswer> {
   c.send({ type: 'join', code, name, media: MEDIA, ...extra });
-  return (await c.nextMatching((m) => m.type === 'joined' || m.type === 'join-error', 'join answer')) as ServerMessageOf<'joined'> | ServerMessageOf<'join-error'>;
+  return (await c.nextMatching((m) => m.type === 'joined' || m.type === 'join-error' || m.type === 'lobby-waiting', 'join answer')) as JoinAnswer;
 }
 
-function refusal(reply: ServerMessageOf<'joined'> | ServerMessageOf<'join-error'>): string {
-  return reply.type === 'join-error' ? reply.code : 'joined';
+/** The error code of a refused join, or the answer's type. */
+function refusal(reply: JoinAnswer): string {
+  return reply.type === 'join-error' ? reply.code : reply.type;
+}
+
+/** The role a `joined` gives its receiver. */
+function roleOf(reply: JoinAnswer): string {
+  return reply.type === 'joined' ? reply.self.role : reply.type;
 }
 
 async function withLive(overrides: Parameters<typeof Live.start>[0], body: (live: Live) => Promise<void>): Promise<void> {
@@ -35,8 +43,8 @@ describe('access: session password', () => {
     withLive({}, async (live) => {
       const host = await live.ready();
       host.send({ type: 'create', password: 'open sesame' });
-      const { code } = await host.next('created');
-      assert.equal((await tryJoin(host, code, { password: 'open sesame' })).type, 'joined');
+      const { code, hostKey } = await host.next('created');
+      assert.equal(roleOf(await tryJoin(host, code, { hostKey })), 'host', 'the creator\'s host key passes the password');
       const guest = await live.ready();
       assert.equal(refusal(await tryJoin(guest, code)), 'PASSWORD_REQUIRED');
       assert.equal(refusal(await tryJoin(guest, code, { password: 'open sesame ' })), 'WRONG_PASSWORD');
@@ -151,14 +159,18 @@ describe('access: class rooms', () => {
         const student = await live.ready();
         assert.equal(refusal(await tryJoin(student, created.code)), 'PASSWORD_REQUIRED');
         assert.equal(refusal(await tryJoin(student, created.code, { password: 'einstein' })), 'WRONG_PASSWORD');
-        const joined = await tryJoin(student, created.code, { password: 'newton' }, 'Student');
-        assert.equal(joined.type, 'joined');
-        assert.equal(joined.type === 'joined' && joined.maxParticipants, 2, 'its maximum size applies');
+        assert.equal(refusal(await tryJoin(student, created.code, { password: 'newton' }, 'Student')), 'lobby-waiting', 'the lobby is on by default');
         const teacher = await live.ready();
-        assert.equal(refusal(await tryJoin(teacher, created.code, { classHostKey: 'x'.repeat(32) })), 'WRONG_HOST_KEY');
-        assert.equal((await tryJoin(teacher, created.code, { classHostKey: created.hostKey }, 'Teacher')).type, 'joined', 'the host link needs no password');
+        assert.equal(refusal(await tryJoin(teacher, created.code, { hostKey: 'x'.repeat(43) })), 'WRONG_HOST_KEY');
+        const hosted = await tryJoin(teacher, created.code, { hostKey: created.hostKey }, 'Teacher');
+        assert.equal(roleOf(hosted), 'host', 'the host link makes a host, with no password and past the lobby');
+        assert.equal(hosted.type === 'joined' && hosted.maxParticipants, 2, 'its maximum size applies');
+        teacher.send({ type: 'admit', participantId: student.participantId });
+        assert.equal(roleOf(await student.next('joined')), 'participant', 'the student link grants no host');
         const third = await live.ready();
-        assert.equal(refusal(await tryJoin(third, created.code, { password: 'newton' })), 'ROOM_FULL');
+        assert.equal(refusal(await tryJoin(third, created.code, { password: 'newton' })), 'lobby-waiting');
+        teacher.send({ type: 'admit', participantId: third.participantId });
+        assert.equal((await third.next('join-error')).code, 'ROOM_FULL');
         // A new ad-hoc session never takes the class room's code.
         assert.notEqual(await third.create(), created.code);
       } finally {
@@ -197,12 +209,30 @@ describe('access: join tokens', () => {
       const { code } = await host.next('created');
       const student = await live.ready();
       const joined = await tryJoin(student, code, { token: await signHs256(claims({ room: code, name: 'Grace Hopper' })) }, 'Typed Name');
-      assert.equal(joined.type, 'joined');
+      assert.equal(roleOf(joined), 'participant');
       assert.equal(joined.type === 'joined' && joined.self.name, 'Grace Hopper', 'the LMS says who this is');
-      // A token may name a session that is not running: the LMS's word opens it.
-      const other = await live.ready();
+      // A token may name a session that is not running: the LMS's word opens it, and its role claim counts.
+      const teacher = await live.ready();
       const fresh = 'kmp-rtzw-bqd';
-      assert.equal((await tryJoin(other, fresh, { token: await signHs256(claims({ room: fresh, role: 'host' })) })).type, 'joined');
+      assert.equal(roleOf(await tryJoin(teacher, fresh, { token: await signHs256(claims({ room: fresh, role: 'host', name: 'Prof' })) })), 'host');
+      // A role in the join message itself is nothing: only the signed claim grants it.
+      const claimant = await live.ready();
+      assert.equal(roleOf(await tryJoin(claimant, fresh, { token: await signHs256(claims({ room: fresh })), role: 'host' })), 'participant');
+    }));
+
+  test('a student removed by the host cannot come back with a fresh token for the same person (sub)', () =>
+    withLive(config, async (live) => {
+      const code = 'kmp-rtzw-bqd';
+      const teacher = await live.ready();
+      assert.equal(roleOf(await tryJoin(teacher, code, { token: await signHs256(claims({ room: code, role: 'host', sub: 'lms-teacher' })) })), 'host');
+      const student = await live.ready();
+      assert.equal(roleOf(await tryJoin(student, code, { token: await signHs256(claims({ room: code, sub: 'lms-student-7' })) })), 'participant');
+      teacher.send({ type: 'remove', participantId: student.participantId });
+      await teacher.next('participant-left', (m) => m.participantId === student.participantId);
+      const again = await live.ready();
+      assert.equal(refusal(await tryJoin(again, code, { token: await signHs256(claims({ room: code, sub: 'lms-student-7' })) })), 'REMOVED');
+      const other = await live.ready();
+      assert.equal(roleOf(await tryJoin(other, code, { token: await signHs256(claims({ room: code, sub: 'lms-student-8' })) })), 'participant');
     }));
 
   test('bad tokens are refused with their codes and count as failed attempts', () =>

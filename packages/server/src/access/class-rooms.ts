@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../store/database.js';
 
 /** A persistent class room as stored. */
@@ -26,18 +26,13 @@ interface Row {
   created_at: number;
 }
 
-/** A new random host key (the secret of the host link), 32 base64url characters. */
-export function newHostKey(): string {
-  return randomBytes(24).toString('base64url');
-}
-
 /** How a host key is stored. */
 export function hashHostKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-/** Whether `key` is the host key stored as `hash`; constant time. */
-export function hostKeyMatches(key: string, hash: string): boolean {
+/** Whether `key` is the class room host key stored as `hash`; constant time. */
+export function storedHostKeyMatches(key: string, hash: string): boolean {
   const a = Buffer.from(hashHostKey(key), 'hex');
   const b = Buffer.from(hash, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);

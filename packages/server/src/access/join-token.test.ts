@@ -23,7 +23,8 @@ async function rejects(v: JoinTokenVerifier, token: string, code: string, room =
 
 test('good tokens: HS256 with the secret, RS256 with the public key, ES256 from a JWKS', async () => {
   const hs = verifier({ secret: SECRET });
-  assert.deepEqual(await hs.verify(await signHs256(claims({ role: 'host' })), CODE), { room: CODE, name: 'Ada Lovelace', role: 'host' });
+  assert.deepEqual(await hs.verify(await signHs256(claims({ role: 'host' })), CODE), { room: CODE, name: 'Ada Lovelace', role: 'host', subject: null });
+  assert.equal((await hs.verify(await signHs256(claims({ sub: 'lms-42' })), CODE)).subject, 'lms-42');
   const rs = verifier({ publicKeyPem: rsa.pem });
   assert.equal((await rs.verify(await sign(claims(), 'RS256', rsa.privateKey), CODE)).role, 'participant');
   const es = verifier({ jwks: await jwksOf(ec.publicKey, 'k1', 'ES256') });

@@ -7,6 +7,8 @@ export interface JoinClaims {
   room: string;
   name: string;
   role: 'host' | 'participant';
+  /** The LMS's id of the person (`sub`), or null. */
+  subject: string | null;
 }
 
 /** Where the verification keys come from: a secret, and a public key or a JWKS (not both). */
@@ -107,7 +109,8 @@ function claimsOf(payload: JWTPayload, code: string): JoinClaims {
   if (!name.success) throw new LecternError(ErrorCodes.TOKEN_INVALID, 'the join token has no valid "name" claim');
   const role = payload.role ?? 'participant';
   if (role !== 'host' && role !== 'participant') throw new LecternError(ErrorCodes.TOKEN_INVALID, 'the join token\'s "role" must be "host" or "participant"');
-  return { room: room.data, name: name.data, role };
+  const subject = typeof payload.sub === 'string' && payload.sub.length > 0 && payload.sub.length <= 256 ? payload.sub : null;
+  return { room: room.data, name: name.data, role, subject };
 }
 
 /** jose's failures as stable codes; the message never echoes the token. */

@@ -30,6 +30,8 @@ const LEVEL_MARGIN = 0.1;
 export class SfuRoom {
   /** Participants in join order (a re-join moves to the end), the tie-breaker for slots. */
   readonly #peers = new Map<string, SfuPeer>();
+  /** Media a host turned off, per participant: none of it is forwarded (it outlives re-joins). */
+  readonly #forcedOff = new Map<string, { audio: boolean; video: boolean }>();
   #ticker: NodeJS.Timeout;
   #closed = false;
 
@@ -77,6 +79,17 @@ export class SfuRoom {
     this.#assignAll();
   }
 
+  /** Stops (or resumes) forwarding a participant's audio or video to everyone. */
+  setForcedOff(participantId: string, off: { audio: boolean; video: boolean }): void {
+    if (!off.audio && !off.video) this.#forcedOff.delete(participantId);
+    else this.#forcedOff.set(participantId, { ...off });
+    this.#assignAll();
+  }
+
+  #forwards(participantId: string, kind: 'audio' | 'video'): boolean {
+    return !this.#forcedOff.get(participantId)?.[kind];
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -88,6 +101,7 @@ export class SfuRoom {
   // ---- media ----------------------------------------------------------------------------
 
   #media(from: SfuPeer, kind: 'audio' | 'video', packet: Buffer, header: RtpHeader): void {
+    if (!this.#forwards(from.participantId, kind)) return;
     for (const peer of this.#peers.values()) {
       if (peer === from) continue;
       for (const s of kind === 'audio' ? peer.audioSlots : peer.videoSlots) {
@@ -138,8 +152,8 @@ export class SfuRoom {
     for (const receiver of this.#peers.values()) {
       const others = (list: SfuPeer[]) => list.filter((p) => p !== receiver);
       const changes = [
-        ...selectSlots(receiver.videoSlots, others(bySpeech.filter((p) => p.sendingVideo)), videoBeats),
-        ...selectSlots(receiver.audioSlots, others(byLevel.filter((p) => p.sendingAudio)), audioBeats),
+        ...selectSlots(receiver.videoSlots, others(bySpeech.filter((p) => p.sendingVideo && this.#forwards(p.participantId, 'video'))), videoBeats),
+        ...selectSlots(receiver.audioSlots, others(byLevel.filter((p) => p.sendingAudio && this.#forwards(p.participantId, 'audio'))), audioBeats),
       ];
       for (const { slot, source } of changes) {
         slot.participantId = source?.participantId ?? null;

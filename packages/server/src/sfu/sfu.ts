@@ -53,6 +53,11 @@ export class Sfu {
     }
   }
 
+  /** Stops (or resumes) forwarding a participant's audio or video: a host's mute, enforced. */
+  setForcedOff(code: string, participantId: string, off: { audio: boolean; video: boolean }): void {
+    this.#rooms.get(code)?.setForcedOff(participantId, off);
+  }
+
   /** Handles a client's SFU message. Throws LecternError on misuse. */
   handle(code: string, participantId: string, msg: SfuClientMessage): void {
     const peer = this.#rooms.get(code)?.peer(participantId);

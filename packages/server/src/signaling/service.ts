@@ -11,13 +11,14 @@ import {
   type IceServer,
   type ServerMessage,
 } from '@lectern/protocol';
-import { RateLimitedError, type AccessControl, type Admission } from '../access/access-control.js';
+import { RateLimitedError, type AccessControl, type AccessDecision } from '../access/access-control.js';
 import type { ChatService } from '../chat/chat-service.js';
 import type { Sfu, SfuClientMessage } from '../sfu/sfu.js';
-import { Participant } from '../rooms/participant.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { LeaveReason, Room } from '../rooms/room.js';
 import { CloseCodes, type Connection, type ConnectionHandler } from './connection.js';
+import { Admission } from './admission.js';
+import { Moderation } from './moderation.js';
 import type { ResumeTokens } from './resume-token.js';
 
 /** ICE servers for one participant, and when their credentials stop working (null: never). */
@@ -44,6 +45,8 @@ export class SignalingService implements ConnectionHandler {
   #sweep: NodeJS.Timeout;
   #sweepEveryMs: number;
   #lastSweepAt = Date.now();
+  readonly #moderation: Moderation;
+  readonly #admission: Admission;
 
   constructor(
     private readonly rooms: RoomRegistry,
@@ -58,6 +61,19 @@ export class SignalingService implements ConnectionHandler {
     this.#sweep = setInterval(() => this.#expireSilent(), this.#sweepEveryMs);
     this.#sweep.unref();
     rooms.onTopologyChanged = (room, topology, newcomerId) => this.#topologyChanged(room, topology, newcomerId);
+    this.#admission = new Admission({
+      rooms,
+      tokens,
+      chat,
+      sfu: () => this.#sfu(),
+      asLecternError: (err, conn, ref) => this.#asLecternError(err, conn, ref),
+    });
+    this.#moderation = new Moderation({
+      enter: (conn, room, joiner) => this.#admission.enter(conn, room, joiner),
+      sfu,
+      replyError: (conn, err, ref) => this.#replyError(conn, err, ref),
+      log,
+    });
   }
 
   add(connection: Connection): void {
@@ -97,6 +113,23 @@ export class SignalingService implements ConnectionHandler {
       case 'ping':
         conn.send({ type: 'pong', t: message.t });
         return;
+      case 'mute':
+      case 'mute-all':
+      case 'camera-off':
+      case 'stop-screen':
+      case 'remove':
+      case 'set-role':
+      case 'make-host':
+      case 'set-lock':
+      case 'set-lobby':
+      case 'admit':
+      case 'admit-all':
+      case 'deny':
+      case 'raise-hand':
+      case 'lower-hand':
+      case 'reaction':
+      case 'spotlight':
+        return this.#moderation.handle(conn, message);
       default:
         return assertNever(message, 'client message');
     }
@@ -122,6 +155,7 @@ export class SignalingService implements ConnectionHandler {
     const claim = msg.resume ? this.tokens.verify(msg.resume) : null;
     conn.participantId = claim?.participantId ?? randomBytes(9).toString('base64url');
     conn.resumableCode = claim?.code ?? null;
+    conn.resumedRole = claim?.role ?? null;
     conn.transition('ready');
     conn.send({
       type: 'welcome',
@@ -155,7 +189,7 @@ export class SignalingService implements ConnectionHandler {
     try {
       const room = await this.access.createSession(msg.password);
       conn.log.info({ code: room.code, password: msg.password !== undefined }, 'session created');
-      conn.send({ type: 'created', code: room.code });
+      conn.send({ type: 'created', code: room.code, hostKey: room.controls.hostKey });
     } catch (err) {
       this.#replyError(conn, err, 'create');
     }
@@ -171,21 +205,25 @@ export class SignalingService implements ConnectionHandler {
     }
   }
 
-  /** Checks the joiner's credentials (asynchronously), then lets it in. */
+  /**
+   * Checks the joiner's credentials (password, join token, class room host key; asynchronously,
+   * under the failed-attempt limits), then hands it to admission with what they grant.
+   */
   async #join(conn: Connection, msg: ClientMessageOf<'join'>): Promise<void> {
-    if (conn.state === 'joined' || this.#joining.has(conn)) {
-      conn.send({ type: 'join-error', code: ErrorCodes.ALREADY_JOINED, message: 'leave your current session first' });
+    if (conn.state !== 'ready') return this.#admission.join(conn, msg); // it answers ALREADY_JOINED
+    if (this.#joining.has(conn)) {
+      conn.send({ type: 'join-error', code: ErrorCodes.ALREADY_JOINED, message: 'a join is already being checked' });
       return;
     }
     this.#joining.add(conn);
-    let admission: Admission;
+    let decision: AccessDecision;
     try {
-      admission = await this.access.admit({
+      decision = await this.access.admit({
         ip: conn.remoteAddress,
         code: msg.code,
         password: msg.password,
         token: msg.token,
-        classHostKey: msg.classHostKey,
+        hostKey: msg.hostKey,
         resumable: conn.resumableCode === msg.code,
       });
     } catch (err) {
@@ -197,53 +235,13 @@ export class SignalingService implements ConnectionHandler {
       this.#joining.delete(conn);
     }
     if (conn.state !== 'ready') return; // the socket closed while the credentials were checked
-    this.#enter(conn, msg, admission);
-  }
-
-  #enter(conn: Connection, msg: ClientMessageOf<'join'>, { room, name }: Admission): void {
-    try {
-      const existing = room.get(conn.participantId);
-      let participant: Participant;
-      if (existing) {
-        // The same person on a new connection (the old one has not noticed it is dead yet).
-        const old = existing.link as Connection;
-        old.detached = true;
-        old.room = null; // the old socket must not speak for this participant any more
-        old.participant = null;
-        old.close(CloseCodes.REPLACED, 'replaced by a newer connection');
-        existing.link = conn;
-        existing.name = name ?? msg.name;
-        existing.media = msg.media;
-        existing.screen = null; // the new connection announces its screen again if it still shares
-        participant = existing;
-        room.reattach(participant);
-      } else {
-        participant = new Participant(conn.participantId, name ?? msg.name, msg.media, conn);
-        room.add(participant);
-      }
-      conn.room = room;
-      conn.participant = participant;
-      conn.transition('joined');
-      conn.send({
-        type: 'joined',
-        code: room.code,
-        self: participant.info(),
-        participants: [...room.participants.values()].filter((p) => p !== participant).map((p) => p.info()),
-        topology: room.topology,
-        maxParticipants: room.maxParticipants,
-        resumeToken: this.tokens.issue(participant.id, room.code),
-      });
-      conn.send({ type: 'chat-history', messages: this.chat.history(room, participant) });
-      // A (re)joining participant starts its SFU connections afresh, as it does in mesh.
-      if (room.topology === 'sfu') this.#sfu().join(room.code, participant.id);
-      conn.log.info({ code: room.code, size: room.size, resumed: existing !== undefined }, 'joined session');
-    } catch (err) {
-      const e = this.#asLecternError(err, conn, 'join');
-      conn.send({ type: 'join-error', code: e.code, message: e.message });
-    }
+    // Only what the access layer verified; reset on every join so nothing carries over.
+    conn.grant = decision.grantedRole || decision.identity ? { role: decision.grantedRole, identity: decision.identity } : null;
+    this.#admission.join(conn, decision.name === null ? msg : { ...msg, name: decision.name });
   }
 
   #leave(conn: Connection, reason: LeaveReason): void {
+    this.#admission.leaveLobby(conn);
     const { room, participant } = conn;
     if (!room || !participant) return;
     conn.room = null;
@@ -286,6 +284,7 @@ export class SignalingService implements ConnectionHandler {
       return;
     }
     participant.media = { muted: msg.muted, cameraOff: msg.cameraOff };
+    this.#moderation.mediaChanged(room, participant);
     room.broadcast({ type: 'media-state', from: participant.id, muted: msg.muted, cameraOff: msg.cameraOff }, participant.id);
   }
 
@@ -297,6 +296,7 @@ export class SignalingService implements ConnectionHandler {
     }
     participant.screen = msg.screen;
     room.broadcast({ type: 'screen-share', from: participant.id, screen: msg.screen }, participant.id);
+    if (!msg.screen) this.#moderation.screenStopped(room, participant);
     conn.log.info({ code: room.code, sharing: msg.screen !== null }, 'screen share');
   }
 
@@ -322,7 +322,7 @@ export class SignalingService implements ConnectionHandler {
     for (const p of room.participants.values()) {
       // The newcomer's SFU connections start after its `joined`, like any SFU joiner's.
       if (topology === 'sfu') {
-        if (p.id !== newcomerId) this.#sfu().join(room.code, p.id);
+        if (p.id !== newcomerId) this.#admission.sfuJoin(room, p);
       }
       else this.sfu?.leave(room.code, p.id);
     }
