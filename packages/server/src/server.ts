@@ -26,6 +26,7 @@ import { freeUdpPort } from './network.js';
 import { AccessControl } from './access/access-control.js';
 import { JoinAttemptLimiter } from './access/attempt-limiter.js';
 import { ClassRoomStore } from './access/class-rooms.js';
+import { SessionPasswordStore } from './access/session-passwords.js';
 import { loadJoinTokenVerifier } from './access/join-token-config.js';
 import { originAllowed } from './access/origin.js';
 
@@ -99,6 +100,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       }),
       tokens,
       classRooms,
+      sessionPasswords: new SessionPasswordStore(db),
       maxClassRooms: config.maxClassRooms,
       maxParticipants: config.maxParticipants,
     }),

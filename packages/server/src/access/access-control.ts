@@ -7,6 +7,7 @@ import { hashHostKey, storedHostKeyMatches, type ClassRoom, type ClassRoomStore 
 import type { JoinTokenVerifier } from './join-token.js';
 import { hashPassword, verifyPassword } from './password.js';
 import type { RoomAccess } from './room-access.js';
+import type { SessionPasswordStore } from './session-passwords.js';
 
 /** A join refused by the attempt limiter; `retryAfterMs` says when to try again. */
 export class RateLimitedError extends LecternError {
@@ -45,6 +46,7 @@ export interface AccessOptions {
   /** Join token verification; null when the server accepts no tokens. */
   tokens: JoinTokenVerifier | null;
   classRooms: ClassRoomStore;
+  sessionPasswords: SessionPasswordStore;
   maxClassRooms: number;
   /** The server's cap on people per session; class rooms may ask for less. */
   maxParticipants: number;
@@ -96,14 +98,14 @@ export class AccessControl {
       if (!this.options.tokens) throw new LecternError(ErrorCodes.TOKEN_NOT_ACCEPTED, 'this server does not accept join tokens');
       const claims = await this.options.tokens.verify(req.token, req.code);
       // The token is the LMS's word: it opens the session if it is not running yet.
-      const room = this.#openStored(req.code) ?? this.rooms.restore(req.code);
+      const room = this.#openStored(req.code) ?? this.#restore(req.code);
       return { room, grantedRole: claims.role === 'host' ? 'host' : null, name: claims.name, identity: claims.subject === null ? null : `token:${claims.subject}` };
     }
     const live = this.rooms.get(req.code);
     const stored = live ? null : this.options.classRooms.get(req.code);
     const access: RoomAccess | null = live?.access ?? (stored ? accessOf(stored) : null);
     if (!access) {
-      if (req.resumable) return { room: this.rooms.restore(req.code), grantedRole: null, name: null, identity: null };
+      if (req.resumable) return { room: this.#restore(req.code), grantedRole: null, name: null, identity: null };
       throw new LecternError(ErrorCodes.ROOM_NOT_FOUND, 'no session has this code; check it and try again');
     }
     let grantedRole: 'host' | null = null;
@@ -134,10 +136,17 @@ export class AccessControl {
     return room;
   }
 
+  /** Re-opens an ad-hoc session a restart lost (a resume token or join token names it), with its password. */
+  #restore(code: string): Room {
+    return this.rooms.openWith(code, { access: { passwordHash: this.options.sessionPasswords.get(code), classRoom: null } });
+  }
+
   /** A new ad-hoc session; with a password, joiners must give it. */
   async createSession(password: string | undefined): Promise<Room> {
     const passwordHash = password === undefined ? null : await hashPassword(password);
-    return this.rooms.create({ access: { passwordHash, classRoom: null } });
+    const room = this.rooms.create({ access: { passwordHash, classRoom: null } });
+    if (passwordHash !== null) this.options.sessionPasswords.set(room.code, passwordHash);
+    return room;
   }
 
   /** Stores a new class room; its session opens on the first join. */

@@ -75,6 +75,41 @@ describe('access: session password', () => {
     }));
 });
 
+describe('access: a session password across a restart', () => {
+  test('a member comes back into the re-opened session; everyone else is still asked for the password', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'lectern-password-'));
+    try {
+      let code: string;
+      let resumeToken: string;
+      {
+        const live = await Live.start({ dataDir });
+        const host = await live.ready();
+        host.send({ type: 'create', password: 'pw' });
+        code = (await host.next('created')).code;
+        const joined = await tryJoin(host, code, { password: 'pw' });
+        assert.equal(joined.type, 'joined');
+        resumeToken = joined.type === 'joined' ? joined.resumeToken : '';
+        await live.stop(false);
+      }
+      const live = await Live.start({ dataDir });
+      try {
+        const stranger = await live.ready();
+        assert.equal(refusal(await tryJoin(stranger, code)), 'ROOM_NOT_FOUND', 'only a member may re-open it');
+        const back = await live.client();
+        await back.hello(resumeToken);
+        assert.equal((await tryJoin(back, code)).type, 'joined');
+        const guest = await live.ready();
+        assert.equal(refusal(await tryJoin(guest, code)), 'PASSWORD_REQUIRED');
+        assert.equal((await tryJoin(guest, code, { password: 'pw' })).type, 'joined');
+      } finally {
+        await live.stop(false);
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('access: failed join attempts are limited', () => {
   test('wrong passwords from one address run out; RATE_LIMITED says when to retry, even for the right password', () =>
     withLive({ joinLimitIpSession: 3, joinLimitIp: 100, joinLimitSession: 100 }, async (live) => {

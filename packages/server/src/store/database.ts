@@ -34,6 +34,13 @@ const MIGRATIONS: readonly string[] = [
      max_participants INTEGER NOT NULL,
      created_at       INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  // Password hashes of ad-hoc sessions, so a session re-opened after a restart keeps its password.
+  `CREATE TABLE session_passwords (
+     code          TEXT    NOT NULL PRIMARY KEY,
+     password_hash TEXT    NOT NULL,
+     created_at    INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX session_passwords_created ON session_passwords (created_at);`,
 ];
 
 /**
