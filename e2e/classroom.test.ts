@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import type { Page } from 'playwright-core';
 import { expectMediaFlowing, launchBrowser, startTestServer, waitFor, type TestBrowser } from '@lectern/testing';
 
@@ -18,10 +19,14 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** Opens a link, waits for the pre-join screen, enters a name and presses Join. */
-async function openAndJoin(page: Page, link: string, name: string): Promise<void> {
+/**
+ * Opens a link, waits for the pre-join screen, enters a name and presses Join. With a null
+ * name, the link's token names us: the field must already show `expectName`.
+ */
+async function openAndJoin(page: Page, link: string, name: string | null, expectName?: string): Promise<void> {
   await page.goto(link);
-  await page.getByLabel('Your name').fill(name);
+  if (name !== null) await page.getByLabel('Your name').fill(name);
+  if (expectName !== undefined) assert.equal(await page.getByLabel('Your name').inputValue(), expectName);
   const join = page.getByRole('button', { name: 'Join session' });
   await waitFor(() => join.isEnabled(), { what: 'the Join button to be enabled' });
   await join.click();
@@ -81,6 +86,30 @@ test('a class room made on the home page survives a restart: the student link as
     await expectMediaFlowing(teacher, ['Student']);
   } finally {
     await Promise.all([student.context().close(), teacher.context().close()]);
+    await server.close();
+  }
+});
+
+test('an LMS link with a join token: the name is filled in from the token, a host token makes a host, a bad one is refused in words', async () => {
+  const secret = 'an-e2e-secret-that-is-long-enough-0123456789';
+  const server = await startTestServer({ jwtSecret: secret, jwtAudience: 'lectern-e2e' });
+  const mint = (claims: Record<string, unknown>, exp = '10m') =>
+    new SignJWT({ room: 'kmp-rtzw-bqd', ...claims }).setProtectedHeader({ alg: 'HS256' }).setAudience('lectern-e2e').setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+  const [teacher, student, late] = await Promise.all([browser.newPage(), browser.newPage(), browser.newPage()]);
+  try {
+    const link = (token: string) => `${server.url}kmp-rtzw-bqd#token=${token}`;
+    await openAndJoin(teacher, link(await mint({ name: 'Prof. Token', role: 'host' })), null, 'Prof. Token');
+    await teacher.getByRole('button', { name: 'Leave session' }).waitFor({ timeout: 20_000 });
+    await openAndJoin(student, link(await mint({ name: 'Student Token' })), null);
+    await student.getByRole('button', { name: 'Leave session' }).waitFor({ timeout: 20_000 });
+    const role = (page: Page) => page.evaluate(() => (window.lectern!.room as unknown as { localParticipant: { role: string } }).localParticipant.role);
+    assert.equal(await role(teacher), 'host');
+    assert.equal(await role(student), 'participant');
+    await expectMediaFlowing(student, ['Prof. Token']);
+    await openAndJoin(late, link(await mint({ name: 'Late' }, '-5m')), null);
+    await waitFor(async () => /link has expired/.test(await alertText(late)), { what: 'an expired token is refused in plain words' });
+  } finally {
+    await Promise.all([teacher.context().close(), student.context().close(), late.context().close()]);
     await server.close();
   }
 });

@@ -41,3 +41,19 @@ export function credentialsFromLink(url: { hash: string; search: string }): Join
   if (token) out.token = token;
   return out;
 }
+
+/**
+ * The `name` claim of a join token, read without verifying it: only to fill in the name field
+ * before joining. The server verifies the token and sets the name itself.
+ */
+export function tokenName(token: string): string | null {
+  try {
+    const payload = token.split('.')[1] ?? '';
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const bytes = Uint8Array.from(json, (c) => c.charCodeAt(0));
+    const name: unknown = (JSON.parse(new TextDecoder().decode(bytes)) as { name?: unknown }).name;
+    return typeof name === 'string' && name.trim() !== '' ? name.trim().slice(0, 64) : null;
+  } catch {
+    return null;
+  }
+}

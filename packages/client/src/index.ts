@@ -16,7 +16,7 @@ export {
 } from './screen-capture.js';
 export { RemoteParticipant, SpeakingDetector, type LocalParticipantState, type ParticipantConnection } from './participant.js';
 export { SignalClient, type SignalState, type SignalClientEvents, type SignalClientOptions } from './signal-client.js';
-export { credentialsFromLink, hostLink, studentLink, type JoinCredentials, type ClassRoomSettings, type ClassRoomInfo } from './access.js';
+export { credentialsFromLink, hostLink, studentLink, tokenName, type JoinCredentials, type ClassRoomSettings, type ClassRoomInfo } from './access.js';
 export { Chat, checkChatText, type ChatMessage, type ChatMessageState, type ChatEvents, type ChatHost, type InboundChat } from './chat.js';
 export { TypedEmitter, type EventMap, type Listener } from './emitter.js';
 export { StateMachine } from './state.js';

@@ -6,6 +6,7 @@ import {
   createBrowserMedia,
   createBrowserRoom,
   credentialsFromLink,
+  tokenName,
   type LocalMedia,
   type Room,
 } from '@lectern/client';
@@ -33,6 +34,12 @@ declare global {
 function newRoom(): Room {
   const policy = new URLSearchParams(location.search).get('ice') === 'relay' ? 'relay' : 'all';
   return createBrowserRoom({ iceTransportPolicy: policy });
+}
+
+/** The name in the link's join token, if it has one. */
+function tokenNameOf(url: Location): string | null {
+  const { token } = credentialsFromLink(url);
+  return token ? tokenName(token) : null;
 }
 
 /** The whole app: one Room per visit, views for each step. */
@@ -170,6 +177,7 @@ export function App() {
           error={error}
           busy={busy}
           askPassword={askPassword}
+          fixedName={tokenNameOf(location)}
           onJoin={(name, password) => void startCall(view.code, name, media, password)}
           onHome={() => freshStart({ kind: 'home' })}
         />

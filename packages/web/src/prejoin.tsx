@@ -14,11 +14,13 @@ export function PreJoin(props: {
   busy: boolean;
   /** The session needs a password (the server said so): show the field. */
   askPassword: boolean;
+  /** The name a join token (LMS link) gives; the field then shows it and cannot be changed. */
+  fixedName: string | null;
   onJoin: (name: string, password: string | undefined) => void;
   onHome: () => void;
 }) {
   const { media } = props;
-  const [name, setName] = useState(rememberedName());
+  const [name, setName] = useState(props.fixedName ?? rememberedName());
   const [devices, setDevices] = useState<{ audio: MediaDeviceInfo[]; video: MediaDeviceInfo[] }>({ audio: [], video: [] });
   const [, setTick] = useState(0);
   const [level, setLevel] = useState(0);
@@ -87,7 +89,8 @@ export function PreJoin(props: {
         </div>
         <form class="card" onSubmit={join}>
           <label for="pj-name">Your name</label>
-          <input id="pj-name" autocomplete="name" maxLength={64} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <input id="pj-name" autocomplete="name" maxLength={64} value={name} readOnly={props.fixedName !== null} onInput={(e) => setName(e.currentTarget.value)} />
+          {props.fixedName !== null && <p class="muted-text">Your name comes from your learning platform.</p>}
           {props.askPassword && (
             <>
               <label for="pj-password">Session password</label>
