@@ -25,6 +25,7 @@ import {
   type PeerConnectionFactory,
   type SignalTransportFactory,
 } from './ports.js';
+import { Moderation } from './moderation.js';
 import { RoomScreenShare } from './screen-share.js';
 import { SignalClient } from './signal-client.js';
 import { StateMachine } from './state.js';
@@ -34,13 +35,15 @@ import { SfuTopology } from './topology/sfu.js';
 import type { LocalScreenTracks, LocalTracks, RemoteMediaStats, Topology } from './topology/topology.js';
 
 /** Where a Room is in its life. */
-export type RoomState = 'idle' | 'connecting' | 'connected' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'closed';
+export type RoomState = 'idle' | 'connecting' | 'connected' | 'joining' | 'waiting' | 'joined' | 'reconnecting' | 'left' | 'closed';
 
 const TABLE: Record<RoomState, readonly RoomState[]> = {
   idle: ['connecting', 'closed'],
   connecting: ['connected', 'reconnecting', 'closed'],
   connected: ['joining', 'reconnecting', 'closed'],
-  joining: ['joined', 'connected', 'reconnecting', 'closed'],
+  joining: ['waiting', 'joined', 'connected', 'reconnecting', 'closed'],
+  // In the session's lobby, until a host admits (joined) or denies (connected).
+  waiting: ['joined', 'connected', 'reconnecting', 'closed'],
   joined: ['reconnecting', 'left', 'closed'],
   reconnecting: ['connected', 'joined', 'left', 'closed'],
   left: ['closed'],
@@ -95,6 +98,11 @@ export interface RoomOptions {
   fileHash?: HashFactory;
   /** How long a participant missing after a reconnect is kept before being dropped. */
   reconnectGraceMs?: number;
+  /**
+   * A {@link Room.identity} from an earlier Room: connect as that same participant (after a
+   * reload, or "Rejoin"), keeping its role; refused with REMOVED if a host removed it.
+   */
+  identity?: string | null;
   clock?: Clock;
 }
 
@@ -134,10 +142,15 @@ export class Room extends TypedEmitter<RoomEvents> {
   code: string | null = null;
   /** The session's chat: history, order, and an outbox that survives reconnects. */
   readonly chat: Chat;
+  /** Classroom controls: roles, host actions, lobby, raised hands, reactions, spotlight. */
+  readonly moderation: Moderation;
+  /** Cancels a join waiting in the lobby. */
+  #joinAbort: AbortController | null = null;
   localParticipant: LocalParticipantState | null = null;
 
   constructor(private readonly options: RoomOptions) {
     super();
+    this.#resumeToken = options.identity ?? null;
     this.#clock = options.clock ?? systemClock;
     this.#sm = new StateMachine<RoomState>('idle', TABLE, (to, from) => this.emit('stateChanged', to, from));
     this.#signal = new SignalClient({ url: options.url, transport: options.transport, clock: this.#clock, resumeToken: () => this.#resumeToken });
@@ -149,6 +162,13 @@ export class Room extends TypedEmitter<RoomEvents> {
       },
       () => this.#clock.now(),
     );
+    this.moderation = new Moderation({
+      send: (m) => this.#sm.state === 'joined' && this.#signal.send(m),
+      self: () => (this.localParticipant?.id ? { id: this.localParticipant.id, role: this.localParticipant.role } : null),
+      // A host turned our media off: do it (mesh relies on this; the SFU enforces it too).
+      comply: (action) => (action === 'mute' ? this.setMuted(true) : action === 'camera-off' ? void this.setCameraOff(true).catch(() => {}) : this.stopScreenShare()),
+      removed: (by) => this.#endSession(new LecternError(ErrorCodes.REMOVED, `You were removed from the session by ${by.name}`)),
+    });
     this.files = new FileTransfers({ nameOf: (id) => this.#participants.get(id)?.name ?? 'someone', clock: this.#clock, hash: options.fileHash });
     this.#signal.on('message', (m) => this.#onMessage(m));
     this.#signal.on('retry', (n, ms) => this.emit('reconnectAttempt', n, ms));
@@ -176,6 +196,11 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   get state(): RoomState {
     return this.#sm.state;
+  }
+
+  /** This participant's identity in its session (a server-signed token); see {@link RoomOptions.identity}. */
+  get identity(): string | null {
+    return this.#resumeToken;
   }
 
   /** How media flows now: `mesh` (peer to peer) or `sfu` (through the server); null when not in a session. */
@@ -310,8 +335,13 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this.#topology?.stats(participantId) ?? Promise.resolve(null);
   }
 
-  /** Leaves the session; others see you go at once. */
+  /** Leaves the session (or its lobby); others see you go at once. */
   leave(): void {
+    if (this.#sm.state === 'waiting') {
+      this.#signal.send({ type: 'leave' });
+      this.#joinAbort?.abort(); // join() rejects and goes back to `connected`
+      return;
+    }
     if (this.#sm.state !== 'joined' && this.#sm.state !== 'reconnecting') return;
     this.#signal.send({ type: 'leave' });
     this.#teardownSession();
@@ -346,10 +376,12 @@ export class Room extends TypedEmitter<RoomEvents> {
       ...(token ? { token } : {}),
       ...(hostKey ? { hostKey } : {}),
     };
+    this.#joinAbort = new AbortController();
     return this.#signal
       .request(
         join,
         (m): m is ServerMessageOf<'joined'> | ServerMessageOf<'join-error'> => m.type === 'joined' || m.type === 'join-error',
+        { waitOn: (m) => m.type === 'lobby-waiting', signal: this.#joinAbort.signal },
       )
       .then((reply) => {
         if (reply.type === 'join-error') throw new LecternError(reply.code, reply.message);
@@ -515,9 +547,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       const e = err instanceof LecternError ? err : new LecternError(ErrorCodes.INTERNAL, String(err));
       if (e.code === ErrorCodes.SERVER_UNREACHABLE) return; // dropped again; the next welcome retries
       if (this.#sm.state !== 'reconnecting') return;
-      this.#teardownSession();
-      this.#sm.transition('left');
-      this.emit('sessionEnded', e);
+      this.#endSession(e);
     }
   }
 
@@ -570,6 +600,14 @@ export class Room extends TypedEmitter<RoomEvents> {
       case 'role':
         this.#roleChanged(m.participantId, m.role);
         return;
+      case 'lobby-waiting':
+        if (this.#sm.state === 'joining') this.#sm.transition('waiting');
+        return;
+      case 'room-state':
+      case 'moderation':
+      case 'reaction':
+        this.moderation.handle(m);
+        return;
       case 'chat':
       case 'chat-history':
       case 'chat-error':
@@ -586,6 +624,14 @@ export class Room extends TypedEmitter<RoomEvents> {
       default:
         return; // replies are consumed by requests; others are not for the room
     }
+  }
+
+  /** The session is over for us (after a failed resume, or removal by a host). */
+  #endSession(e: LecternError): void {
+    if (this.#sm.state !== 'joined' && this.#sm.state !== 'reconnecting') return;
+    this.#teardownSession();
+    this.#sm.transition('left');
+    this.emit('sessionEnded', e);
   }
 
   #roleChanged(id: string, role: ParticipantInfo['role']): void {
@@ -700,5 +746,6 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#participants.clear();
     this.#detectors.clear();
     this.chat.reset();
+    this.moderation.reset();
   }
 }

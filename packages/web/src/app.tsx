@@ -11,6 +11,7 @@ import {
   type Room,
 } from '@lectern/client';
 import { Call } from './call.js';
+import { WaitingScreen } from './classroom.js';
 import { Home } from './home.js';
 import { useRoomEvents } from './hooks.js';
 import { PreJoin } from './prejoin.js';
@@ -31,9 +32,28 @@ declare global {
   }
 }
 
+/** Where this tab keeps its identity, so a reload or "Rejoin" comes back as the same person. */
+const IDENTITY_KEY = 'lectern:identity';
+
 function newRoom(): Room {
   const policy = new URLSearchParams(location.search).get('ice') === 'relay' ? 'relay' : 'all';
-  return createBrowserRoom({ iceTransportPolicy: policy });
+  let identity: string | null = null;
+  try {
+    identity = sessionStorage.getItem(IDENTITY_KEY);
+  } catch {
+    // storage blocked: every visit is a new participant
+  }
+  const room = createBrowserRoom({ iceTransportPolicy: policy, identity });
+  // `joined` makes the identity; localUpdated follows it.
+  room.on('localUpdated', () => {
+    if (room.state !== 'joined' || !room.identity) return;
+    try {
+      sessionStorage.setItem(IDENTITY_KEY, room.identity);
+    } catch {
+      // as above
+    }
+  });
+  return room;
 }
 
 /** The name in the link's join token, if it has one. */
@@ -67,7 +87,8 @@ export function App() {
     if (unsupported) return;
     room.connect().catch(() => {});
     const offEnded = room.on('sessionEnded', (e) => {
-      setView({ kind: 'ended', code: room.code ?? '', message: describeError(e) });
+      // A removal names who did it ("You were removed from the session by Ana").
+      setView({ kind: 'ended', code: room.code ?? '', message: e.code === 'REMOVED' ? e.message : describeError(e) });
     });
     // Closing the tab says goodbye at once instead of waiting for a timeout.
     const bye = () => room.close();
@@ -139,6 +160,9 @@ export function App() {
     navigate(next.kind === 'prejoin' ? next.code : null, next.kind === 'prejoin' ? location.hash : '');
     setView(next);
   };
+
+  // The lobby: join() is still waiting for a host to let us in.
+  if (room.state === 'waiting') return <WaitingScreen onLeave={() => room.leave()} />;
 
   switch (view.kind) {
     case 'home':

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ChatPanel, useUnreadChat } from './chat.js';
-import type { LocalMedia, Room } from '@lectern/client';
+import type { LocalMedia, RemoteParticipant, Room } from '@lectern/client';
+import { HostMenu, HostPanels, RaiseHandButton, ReactionsButton, SessionControls, useClassroom } from './classroom.js';
 import { useRoomEvents } from './hooks.js';
 import { Files } from './files.js';
 import { sessionLink } from './route.js';
@@ -17,14 +18,56 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
   const [notice, setNotice] = useState<string | null>(props.mediaNotice);
   const [chatOpen, setChatOpen] = useState(false);
   const unread = useUnreadChat(room, chatOpen);
+  const classroom = useClassroom(room);
+  const controls = room.moderation.state;
   const code = room.code ?? '';
   const link = sessionLink(code);
   const local = room.localParticipant;
   const remotes = [...room.participants.values()];
   const count = remotes.length + 1;
   // While someone shares: the presenter layout, their screen large and the cameras in a strip.
+  // A host's spotlight wins: that screen large, or that person's camera large.
   const screens = useScreenShares(remotes);
-  const layout = screens.shown ? 'presenter' : 'grid';
+  const spot = controls.spotlight;
+  const shownScreen = (spot?.screen ? remotes.find((p) => p.id === spot.participantId && p.screen) : undefined) ?? screens.shown;
+  const spotCamera = spot && !spot.screen && count > 1 && (spot.participantId === local?.id || room.participants.has(spot.participantId)) ? spot.participantId : null;
+  const layout = shownScreen ? 'presenter' : spotCamera ? 'spotlight' : 'grid';
+  const hands = new Set(controls.hands.map((h) => h.participantId));
+  const remoteTile = (p: RemoteParticipant) => (
+    <Tile
+      key={p.id}
+      id={p.id}
+      name={p.name}
+      stream={p.stream}
+      muted={p.muted}
+      cameraOff={p.cameraOff}
+      speaking={p.speaking}
+      audioLevel={p.audioLevel}
+      isLocal={false}
+      connection={p.connection === 'connected' ? undefined : p.connection}
+      role={p.role}
+      handRaised={hands.has(p.id)}
+      reaction={classroom.reactions.get(p.id)}
+      menu={<HostMenu room={room} target={p} onError={setNotice} />}
+    />
+  );
+  const localTile = local && (
+    <Tile
+      id={local.id}
+      name={local.name}
+      stream={media.videoTrack ? media.stream : null}
+      muted={media.muted}
+      cameraOff={media.cameraOff}
+      speaking={local.speaking}
+      audioLevel={local.audioLevel}
+      isLocal
+      role={local.role}
+      handRaised={hands.has(local.id)}
+      reaction={classroom.reactions.get(local.id)}
+    />
+  );
+  const staged = layout === 'spotlight' ? spotCamera : null;
+  const spotlit = staged === null ? null : staged === local?.id ? localTile : remoteTile(room.participants.get(staged)!);
 
   const copy = async () => {
     try {
@@ -55,6 +98,16 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
         </button>
       </header>
       <ServerStatus state={room.state} />
+      {classroom.notice && (
+        <p class="notice" role="status" data-testid="moderation-notice">
+          {classroom.notice}{' '}
+          <button type="button" class="link" onClick={classroom.dismiss} aria-label="Dismiss host notice">
+            Dismiss
+          </button>
+        </p>
+      )}
+      <SessionControls room={room} onError={setNotice} />
+      <HostPanels room={room} onError={setNotice} />
       {notice && (
         <p class="notice" role="status">
           {notice}{' '}
@@ -66,34 +119,15 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
       <SharingBanner room={room} />
       <div class={`call-body${chatOpen ? ' with-chat' : ''}`}>
       <div class="call-main">
-      {screens.shown && <ScreenStage sharers={screens.sharers} shown={screens.shown} onShow={screens.show} />}
+      {shownScreen && <ScreenStage sharers={screens.sharers} shown={shownScreen} onShow={screens.show} />}
+      {spotlit && (
+        <section class="stage spotlight-stage" aria-label="Spotlight" data-testid="spotlight-stage" data-participant-id={staged ?? ''}>
+          {spotlit}
+        </section>
+      )}
       <section class={layout === 'grid' ? `grid n${Math.min(count, 9)}` : 'strip'} aria-label="Participants">
-        {local && (
-          <Tile
-            id={local.id}
-            name={local.name}
-            stream={media.videoTrack ? media.stream : null}
-            muted={media.muted}
-            cameraOff={media.cameraOff}
-            speaking={local.speaking}
-            audioLevel={local.audioLevel}
-            isLocal
-          />
-        )}
-        {remotes.map((p) => (
-          <Tile
-            key={p.id}
-            id={p.id}
-            name={p.name}
-            stream={p.stream}
-            muted={p.muted}
-            cameraOff={p.cameraOff}
-            speaking={p.speaking}
-            audioLevel={p.audioLevel}
-            isLocal={false}
-            connection={p.connection === 'connected' ? undefined : p.connection}
-          />
-        ))}
+        {staged !== local?.id && localTile}
+        {remotes.filter((p) => p.id !== staged).map(remoteTile)}
       </section>
       </div>
       {chatOpen && <ChatPanel room={room} onClose={() => setChatOpen(false)} />}
@@ -139,6 +173,8 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
           )}
         </button>
         <ShareScreenButton room={room} onError={setNotice} />
+        <RaiseHandButton room={room} onError={setNotice} />
+        <ReactionsButton room={room} onError={setNotice} />
         <button type="button" class="danger" onClick={props.onLeave} aria-label="Leave session">
           Leave
         </button>

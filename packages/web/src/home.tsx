@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { normalizeSessionCode, type ClassRoomInfo, type ClassRoomSettings, type RoomState } from '@lectern/client';
-import { NewClassRoom } from './classroom.js';
+import { NewClassRoom } from './class-room-form.js';
 import { rememberedName } from './route.js';
 import { ServerStatus } from './status.js';
 

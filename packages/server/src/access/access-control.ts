@@ -5,7 +5,7 @@ import type { JoinAttemptLimiter } from './attempt-limiter.js';
 import { hostKeyMatches, newHostKey } from '../rooms/roles.js';
 import { hashHostKey, storedHostKeyMatches, type ClassRoom, type ClassRoomStore } from './class-rooms.js';
 import type { JoinTokenVerifier } from './join-token.js';
-import { hashPassword, verifyPassword } from './password.js';
+import { verifyPassword } from './password.js';
 import type { RoomAccess } from './room-access.js';
 import type { SessionPasswordStore } from './session-passwords.js';
 
@@ -141,20 +141,18 @@ export class AccessControl {
     return this.rooms.openWith(code, { access: { passwordHash: this.options.sessionPasswords.get(code), classRoom: null } });
   }
 
-  /** A new ad-hoc session; with a password, joiners must give it. */
-  async createSession(password: string | undefined): Promise<Room> {
-    const passwordHash = password === undefined ? null : await hashPassword(password);
+  /** A new ad-hoc session; with a password (hashed by {@link hashPassword}), joiners must give it. */
+  createSession(passwordHash: string | null): Room {
     const room = this.rooms.create({ access: { passwordHash, classRoom: null } });
     if (passwordHash !== null) this.options.sessionPasswords.set(room.code, passwordHash);
     return room;
   }
 
   /** Stores a new class room; its session opens on the first join. */
-  async createClassRoom(msg: ClientMessageOf<'create-class-room'>): Promise<ServerMessageOf<'class-room-created'>> {
+  createClassRoom(msg: ClientMessageOf<'create-class-room'>, passwordHash: string | null): ServerMessageOf<'class-room-created'> {
     if (this.options.classRooms.size >= this.options.maxClassRooms) {
       throw new LecternError(ErrorCodes.SERVER_BUSY, 'this server holds as many class rooms as it may');
     }
-    const passwordHash = msg.password === undefined ? null : await hashPassword(msg.password);
     const hostKey = newHostKey();
     const room: ClassRoom = {
       code: this.rooms.freeCode(),

@@ -11,13 +11,15 @@ import {
   type IceServer,
   type ServerMessage,
 } from '@lectern/protocol';
-import { RateLimitedError, type AccessControl, type AccessDecision } from '../access/access-control.js';
+import type { AccessControl } from '../access/access-control.js';
 import type { ChatService } from '../chat/chat-service.js';
 import type { Sfu, SfuClientMessage } from '../sfu/sfu.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { LeaveReason, Room } from '../rooms/room.js';
 import { CloseCodes, type Connection, type ConnectionHandler } from './connection.js';
 import { Admission } from './admission.js';
+import { InOrder } from './in-order.js';
+import { AccessRequests } from './access-requests.js';
 import { Moderation } from './moderation.js';
 import type { ResumeTokens } from './resume-token.js';
 
@@ -40,13 +42,19 @@ export interface SignalingOptions {
  */
 export class SignalingService implements ConnectionHandler {
   readonly connections = new Set<Connection>();
-  /** Connections whose join is being checked (a password hash, a token): one at a time. */
-  readonly #joining = new WeakSet<Connection>();
+  /** Answers in message order, around the asynchronous steps (password hashes, token checks). */
+  readonly #inOrder = new InOrder<Connection, ClientMessage>({
+    dispatch: (conn, message) => this.#dispatch(conn, message),
+    limit: 256,
+    overflow: (conn) => conn.close(CloseCodes.POLICY, 'too many messages while a request was checked'),
+    open: (conn) => conn.state !== 'closed',
+  });
   #sweep: NodeJS.Timeout;
   #sweepEveryMs: number;
   #lastSweepAt = Date.now();
   readonly #moderation: Moderation;
   readonly #admission: Admission;
+  readonly #access: AccessRequests;
 
   constructor(
     private readonly rooms: RoomRegistry,
@@ -55,7 +63,7 @@ export class SignalingService implements ConnectionHandler {
     private readonly log: Logger,
     private readonly chat: ChatService,
     private readonly sfu: Sfu | null,
-    private readonly access: AccessControl,
+    access: AccessControl,
   ) {
     this.#sweepEveryMs = Math.max(250, Math.floor(options.heartbeatTimeoutMs / 4));
     this.#sweep = setInterval(() => this.#expireSilent(), this.#sweepEveryMs);
@@ -66,6 +74,13 @@ export class SignalingService implements ConnectionHandler {
       tokens,
       chat,
       sfu: () => this.#sfu(),
+      asLecternError: (err, conn, ref) => this.#asLecternError(err, conn, ref),
+    });
+    this.#access = new AccessRequests({
+      access,
+      admission: this.#admission,
+      inOrder: this.#inOrder,
+      replyError: (conn, err, ref) => this.#replyError(conn, err, ref),
       asLecternError: (err, conn, ref) => this.#asLecternError(err, conn, ref),
     });
     this.#moderation = new Moderation({
@@ -81,6 +96,10 @@ export class SignalingService implements ConnectionHandler {
   }
 
   handle(conn: Connection, message: ClientMessage): void {
+    this.#inOrder.push(conn, message);
+  }
+
+  #dispatch(conn: Connection, message: ClientMessage): void {
     if (message.type !== 'hello' && conn.state === 'handshake') {
       conn.sendError(ErrorCodes.HANDSHAKE_REQUIRED, 'send "hello" first', message.type);
       return;
@@ -89,11 +108,11 @@ export class SignalingService implements ConnectionHandler {
       case 'hello':
         return this.#hello(conn, message);
       case 'create':
-        return void this.#create(conn, message);
+        return this.#access.create(conn, message);
       case 'join':
-        return void this.#join(conn, message);
+        return this.#access.join(conn, message);
       case 'create-class-room':
-        return void this.#createClassRoom(conn, message);
+        return this.#access.createClassRoom(conn, message);
       case 'leave':
         return this.#leave(conn, 'left');
       case 'offer':
@@ -183,61 +202,6 @@ export class SignalingService implements ConnectionHandler {
       conn.iceRefresh.unref();
     }
     return grant.iceServers;
-  }
-
-  async #create(conn: Connection, msg: ClientMessageOf<'create'>): Promise<void> {
-    try {
-      const room = await this.access.createSession(msg.password);
-      conn.log.info({ code: room.code, password: msg.password !== undefined }, 'session created');
-      conn.send({ type: 'created', code: room.code, hostKey: room.controls.hostKey });
-    } catch (err) {
-      this.#replyError(conn, err, 'create');
-    }
-  }
-
-  async #createClassRoom(conn: Connection, msg: ClientMessageOf<'create-class-room'>): Promise<void> {
-    try {
-      const created = await this.access.createClassRoom(msg);
-      conn.log.info({ code: created.code, password: created.password, lobby: created.lobby }, 'class room created');
-      conn.send(created);
-    } catch (err) {
-      this.#replyError(conn, err, 'create-class-room');
-    }
-  }
-
-  /**
-   * Checks the joiner's credentials (password, join token, class room host key; asynchronously,
-   * under the failed-attempt limits), then hands it to admission with what they grant.
-   */
-  async #join(conn: Connection, msg: ClientMessageOf<'join'>): Promise<void> {
-    if (conn.state !== 'ready') return this.#admission.join(conn, msg); // it answers ALREADY_JOINED
-    if (this.#joining.has(conn)) {
-      conn.send({ type: 'join-error', code: ErrorCodes.ALREADY_JOINED, message: 'a join is already being checked' });
-      return;
-    }
-    this.#joining.add(conn);
-    let decision: AccessDecision;
-    try {
-      decision = await this.access.admit({
-        ip: conn.remoteAddress,
-        code: msg.code,
-        password: msg.password,
-        token: msg.token,
-        hostKey: msg.hostKey,
-        resumable: conn.resumableCode === msg.code,
-      });
-    } catch (err) {
-      const e = this.#asLecternError(err, conn, 'join');
-      conn.log.info({ code: msg.code, error: e.code }, 'join refused');
-      conn.send({ type: 'join-error', code: e.code, message: e.message, ...(e instanceof RateLimitedError ? { retryAfterMs: e.retryAfterMs } : {}) });
-      return;
-    } finally {
-      this.#joining.delete(conn);
-    }
-    if (conn.state !== 'ready') return; // the socket closed while the credentials were checked
-    // Only what the access layer verified; reset on every join so nothing carries over.
-    conn.grant = decision.grantedRole || decision.identity ? { role: decision.grantedRole, identity: decision.identity } : null;
-    this.#admission.join(conn, decision.name === null ? msg : { ...msg, name: decision.name });
   }
 
   #leave(conn: Connection, reason: LeaveReason): void {
