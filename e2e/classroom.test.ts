@@ -36,7 +36,7 @@ function alertText(page: Page): Promise<string> {
   return page.getByRole('alert').first().innerText();
 }
 
-test('a class room made on the home page survives a restart: the student link asks for the password, the host link makes a host', async () => {
+test('a class room made on the home page survives a restart: the student link asks for the password and waits in the lobby, the host link makes a host', async () => {
   let server = await startTestServer({ dataDir });
   const port = server.server.port;
   const teacherSetup = await browser.newPage();
@@ -47,8 +47,7 @@ test('a class room made on the home page survives a restart: the student link as
     await teacherSetup.getByLabel('Class room name', { exact: true }).fill('Physics 101');
     await teacherSetup.getByLabel('Class room password (optional)', { exact: true }).fill('newton');
     await teacherSetup.getByLabel('Maximum size (optional)', { exact: true }).fill('4');
-    // The lobby screens are the moderation work's; this test is about links and passwords.
-    await teacherSetup.getByLabel(/wait in the lobby/).uncheck();
+    assert.equal(await teacherSetup.getByLabel(/wait in the lobby/).isChecked(), true, 'the lobby is on by default');
     const create = teacherSetup.getByRole('button', { name: 'Create class room' });
     await waitFor(() => create.isEnabled(), { what: 'the Create button to be enabled' });
     await create.click();
@@ -74,10 +73,13 @@ test('a class room made on the home page survives a restart: the student link as
     await waitFor(async () => /password is not right/.test(await alertText(student)), { what: 'the wrong password is refused in plain words' });
     await password.fill('newton');
     await student.getByRole('button', { name: 'Join session' }).click();
-    await student.getByRole('button', { name: 'Leave session' }).waitFor({ timeout: 20_000 });
+    await student.getByTestId('waiting-screen').waitFor({ timeout: 20_000 });
 
+    // The host link needs no password and skips the lobby; the host lets the student in.
     await openAndJoin(teacher, hostLink, 'Teacher');
     await teacher.getByRole('button', { name: 'Leave session' }).waitFor({ timeout: 20_000 });
+    await teacher.getByRole('button', { name: 'Admit Student' }).click();
+    await student.getByRole('button', { name: 'Leave session' }).waitFor({ timeout: 20_000 });
     const roles = async (page: Page) =>
       page.evaluate(() => (window.lectern!.room as unknown as { localParticipant: { role: string } }).localParticipant.role);
     assert.equal(await roles(teacher), 'host', 'the host link made a host, with no password asked');
