@@ -27,7 +27,7 @@ async function hostAction(host: Page, target: string, action: string): Promise<v
   await host.getByRole('button', { name: action }).click();
 }
 
-test('a host runs the class: mute, hands in order, lobby admit and deny, removal that sticks', async () => {
+test('a host runs the class: mute, lobby admit and deny, hands in order, reactions, spotlight, removal that sticks', async () => {
   const [ana, ben, cleo, dan] = await Promise.all([1, 2, 3, 4].map(() => env.browser.newPage({ viewport: { width: 1000, height: 700 } })));
   const code = await createSession(ana!, env.server.url, 'Ana');
   await joinByLink(ben!, env.server.url, code, 'Ben');
@@ -68,6 +68,15 @@ test('a host runs the class: mute, hands in order, lobby admit and deny, removal
   await waitFor(async () => (await ana!.getByTestId('hand-entry').count()) === 2, { what: 'two hands in the queue' });
   assert.deepEqual(await ana!.getByTestId('hand-entry').locator('.name').allTextContents(), ['Cleo', 'Ben']);
   await ben!.getByRole('button', { name: 'Lower your hand' }).waitFor();
+
+  // Reactions show on the sender's tile for everyone; a spotlight puts one person large for all.
+  await ben!.getByRole('button', { name: 'Send a reaction' }).click();
+  await ben!.getByRole('button', { name: 'React with applause' }).click();
+  await cleo!.locator('[data-testid="tile"]:not(.local)', { hasText: 'Ben' }).getByTestId('tile-reaction').filter({ hasText: '👏' }).waitFor();
+  await hostAction(ana!, 'Cleo', 'Spotlight Cleo');
+  const cleoId = await cleo!.evaluate(() => (window as unknown as { lectern: { room: { localParticipant: { id: string } } } }).lectern.room.localParticipant.id);
+  await waitFor(async () => (await ben!.getByTestId('spotlight-stage').getAttribute('data-participant-id').catch(() => null)) === cleoId, { what: 'Cleo spotlighted on Ben’s page' });
+  await cleo!.getByTestId('moderation-notice').filter({ hasText: 'Ana spotlighted you' }).waitFor();
 
   // Removal: Ben is told by whom, and cannot come back.
   await hostAction(ana!, 'Ben', 'Remove Ben from the session');

@@ -600,6 +600,9 @@ export class Room extends TypedEmitter<RoomEvents> {
       case 'role':
         this.#roleChanged(m.participantId, m.role);
         return;
+      case 'resume-token':
+        this.#resumeToken = m.resumeToken; // our role is about to change; this one carries it
+        return;
       case 'lobby-waiting':
         if (this.#sm.state === 'joining') this.#sm.transition('waiting');
         return;

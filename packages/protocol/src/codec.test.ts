@@ -83,6 +83,7 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { type: 'moderation', action: 'mute', by: { id: 'p1', name: 'Ada' }, target: { id: 'p2', name: 'Bob' } },
   { type: 'lobby-waiting', code: CODE },
   { type: 'reaction', from: 'p1', emoji: '🎉' },
+  { type: 'resume-token', resumeToken: 'body.mac' },
 ];
 
 function expectError(result: DecodeResult<unknown>, code: string): string {

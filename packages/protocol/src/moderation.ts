@@ -127,8 +127,21 @@ export const LobbyWaitingSchema = z.object({ type: z.literal('lobby-waiting'), c
 /** A member sent a reaction. */
 export const ReactionSchemaMessage = z.object({ type: z.literal('reaction'), from: ParticipantIdSchema, emoji: ReactionSchema });
 
+/**
+ * A fresh resume token for the receiver, whose role is about to change: keep it instead of the
+ * one from `joined`, so a comeback after a server restart has the new role.
+ */
+export const ResumeTokenSchema = z.object({ type: z.literal('resume-token'), resumeToken: z.string() });
+
 /** Every classroom-control message the server may send. */
-export const MODERATION_SERVER_SCHEMAS = [RoomStateSchema, RoleChangedSchema, ModerationNoticeSchema, LobbyWaitingSchema, ReactionSchemaMessage] as const;
+export const MODERATION_SERVER_SCHEMAS = [
+  RoomStateSchema,
+  RoleChangedSchema,
+  ModerationNoticeSchema,
+  LobbyWaitingSchema,
+  ReactionSchemaMessage,
+  ResumeTokenSchema,
+] as const;
 
 /** A reaction emoji. */
 export type Reaction = z.infer<typeof ReactionSchema>;

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import {
   ErrorCodes,
   LecternError,
@@ -76,6 +76,8 @@ export function App() {
   const [busy, setBusy] = useState(false);
   // The server said this session needs a password: the pre-join screen asks for it.
   const [askPassword, setAskPassword] = useState(false);
+  /** Set when the user leaves the waiting room: the join that ends then is no error. */
+  const leftLobby = useRef(false);
   useRoomEvents(room, ['stateChanged']);
 
   useEffect(() => {
@@ -133,6 +135,7 @@ export function App() {
   const startCall = async (code: string | null, name: string, m: LocalMedia, password?: string) => {
     setBusy(true);
     setError(null);
+    leftLobby.current = false;
     rememberName(name);
     try {
       const target = code ?? (await room.createSession({ ...(password ? { password } : {}) }));
@@ -143,7 +146,7 @@ export function App() {
     } catch (err) {
       const failure = err instanceof LecternError ? err.code : null;
       if (failure === ErrorCodes.PASSWORD_REQUIRED || failure === ErrorCodes.WRONG_PASSWORD) setAskPassword(true);
-      setError(describeError(err));
+      if (!leftLobby.current) setError(describeError(err));
     } finally {
       setBusy(false);
     }
@@ -162,7 +165,16 @@ export function App() {
   };
 
   // The lobby: join() is still waiting for a host to let us in.
-  if (room.state === 'waiting') return <WaitingScreen onLeave={() => room.leave()} />;
+  if (room.state === 'waiting') {
+    return (
+      <WaitingScreen
+        onLeave={() => {
+          leftLobby.current = true;
+          room.leave();
+        }}
+      />
+    );
+  }
 
   switch (view.kind) {
     case 'home':

@@ -165,9 +165,14 @@ export class Room {
     for (const p of this.participants.values()) if (p.id !== exceptId) p.link.send(message);
   }
 
-  /** Ends the session; members are not told (the caller closes their connections). Idempotent. */
+  /**
+   * Ends the session; members are not told (the caller closes their connections), joiners
+   * still waiting in the lobby are. Idempotent.
+   */
   close(): void {
     this.#closed = true;
     this.participants.clear();
+    for (const w of this.controls.waiting.values()) w.link.send({ type: 'join-error', code: ErrorCodes.ROOM_NOT_FOUND, message: 'this session has ended' });
+    this.controls.waiting.clear();
   }
 }

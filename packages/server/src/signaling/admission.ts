@@ -13,6 +13,11 @@ import type { Sfu } from '../sfu/sfu.js';
 import { CloseCodes, type Connection } from './connection.js';
 import type { ResumeTokens } from './resume-token.js';
 
+/** Most joiners one session's lobby holds: twice its size, and at least 50. */
+export function lobbyLimit(room: Room): number {
+  return Math.max(50, 2 * room.maxParticipants);
+}
+
 /** What admission needs from signaling. */
 export interface AdmissionHost {
   readonly rooms: RoomRegistry;
@@ -31,6 +36,7 @@ export class Admission {
   constructor(private readonly host: AdmissionHost) {}
 
   join(conn: Connection, msg: ClientMessageOf<'join'>): void {
+    if (conn.waitingIn?.closed) this.leaveLobby(conn); // its session ended while it waited
     if (conn.state === 'joined' || conn.state === 'waiting') {
       const message = conn.state === 'joined' ? 'leave your current session first' : 'you are already waiting in a lobby';
       conn.send({ type: 'join-error', code: ErrorCodes.ALREADY_JOINED, message });
@@ -55,7 +61,10 @@ export class Admission {
       const returning = remembered !== null || room.get(conn.participantId) !== undefined;
       if (!returning && !atLeast(role, 'cohost')) {
         if (controls.locked) throw new LecternError(ErrorCodes.ROOM_LOCKED, 'this session is locked; the host is not letting anyone new in');
-        if (controls.lobby) return this.#wait(conn, room, { id: conn.participantId, name: msg.name, media: msg.media, role, link: conn });
+        if (controls.lobby) {
+          if (controls.waiting.size >= lobbyLimit(room)) throw new LecternError(ErrorCodes.ROOM_FULL, 'too many people are waiting to join this session; try again later');
+          return this.#wait(conn, room, { id: conn.participantId, name: msg.name, media: msg.media, role, link: conn });
+        }
       }
       this.enter(conn, room, { name: msg.name, media: msg.media, role });
     } catch (err) {

@@ -201,6 +201,47 @@ describe('lobby', () => {
   });
 });
 
+describe('lobby limits', () => {
+  test('the lobby holds at most 50 joiners (twice the session size when larger); the next one gets ROOM_FULL', async () => {
+    const { code, host } = await classroom(['Ana']);
+    host.send({ type: 'set-lobby', enabled: true });
+    await host.next('room-state', (m) => m.lobby);
+    const waiting = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+      const c = await live.ready();
+      c.join(code, `W${i}`);
+      await c.next('lobby-waiting');
+      return c;
+    }));
+    const extra = await live.ready();
+    extra.join(code, 'One too many');
+    assert.equal((await extra.next('join-error')).code, ErrorCodes.ROOM_FULL);
+    await Promise.all(waiting.map((c) => c.close()));
+    await host.next('room-state', (m) => m.waiting.length === 0, 10_000);
+  });
+});
+
+describe('lobby when the session ends', () => {
+  test('joiners still waiting when the session expires are told, and may ask again', async () => {
+    const short = await Live.start({ emptyRoomTtlMs: 1000 });
+    try {
+      const host = await short.ready();
+      const code = await host.create();
+      await host.joined(code, 'Ana');
+      host.send({ type: 'set-lobby', enabled: true });
+      await host.next('room-state', (m) => m.lobby);
+      const w = await short.ready();
+      w.join(code, 'Wanda');
+      await w.next('lobby-waiting');
+      await host.close(); // nobody left to let Wanda in; the empty session expires
+      assert.equal((await w.next('join-error', undefined, 5000)).code, ErrorCodes.ROOM_NOT_FOUND);
+      w.join(code, 'Wanda');
+      assert.equal((await w.next('join-error')).code, ErrorCodes.ROOM_NOT_FOUND, 'not stuck as "already waiting"');
+    } finally {
+      await short.stop();
+    }
+  });
+});
+
 describe('hands, reactions, spotlight', () => {
   test('raised hands queue in order; hosts see all, a participant only its own; a host lowers one', async () => {
     const { host, others } = await classroom(['Ana', 'Ben', 'Cy']);

@@ -47,6 +47,8 @@ export interface ModerationHost {
   enter(conn: Connection, room: Room, joiner: WaitingJoiner): void;
   readonly sfu: Sfu | null;
   replyError(conn: Connection, err: unknown, ref: string): void;
+  /** A resume token for a member, carrying `role`. */
+  resumeToken(p: Participant, room: Room, role: Role): string;
   readonly log: Logger;
 }
 
@@ -90,12 +92,15 @@ export class Moderation {
       case 'set-role': {
         const target = this.#target(room, actor, msg.participantId, false);
         if (target.role === 'host') throw new LecternError(ErrorCodes.NOT_ALLOWED, 'hand the host role over instead');
+        this.#renewToken(room, target, msg.role);
         room.setRole(target.id, msg.role);
         target.link.send(room.controls.stateFor(target.id, target.role));
         return this.#notice(room, msg.role === 'cohost' ? 'make-cohost' : 'revoke-cohost', actor, target);
       }
       case 'make-host': {
         const target = this.#target(room, actor, msg.participantId, false);
+        this.#renewToken(room, target, 'host');
+        this.#renewToken(room, actor, 'cohost');
         room.setRole(target.id, 'host');
         for (const p of [target, actor]) p.link.send(room.controls.stateFor(p.id, p.role));
         return this.#notice(room, 'make-host', actor, target);
@@ -146,6 +151,11 @@ export class Moderation {
       default:
         return assertNever(msg, 'moderation message');
     }
+  }
+
+  /** Before a role changes, its member gets a resume token with the new role (it outlives a restart). */
+  #renewToken(room: Room, p: Participant, role: Role): void {
+    if (p.role !== role) p.link.send({ type: 'resume-token', resumeToken: this.host.resumeToken(p, room, role) });
   }
 
   /** A member stopped sharing: a spotlight on that screen ends with it. */

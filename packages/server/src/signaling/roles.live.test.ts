@@ -1,5 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Live } from '../live-support.test.js';
 
 let live: Live;
@@ -46,5 +49,28 @@ describe('roles over a live server', () => {
     await again.hello(token.resumeToken);
     const j = await again.joined(code, 'Ana');
     assert.equal(j.self.role, 'host');
+  });
+
+  test('a co-host made during the session gets a token with that role, and is co-host again after a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lectern-roles-'));
+    let first: Live | null = await Live.start({ dataDir: dir });
+    let second: Live | null = null;
+    try {
+      const { code, clients } = await first.session(['Ana', 'Ben']);
+      const [ana, ben] = clients;
+      ana!.send({ type: 'set-role', participantId: ben!.participantId, role: 'cohost' });
+      const renewed = await ben!.next('resume-token');
+      await ben!.next('role');
+      await first.stop(false);
+      first = null;
+      second = await Live.start({ dataDir: dir });
+      const back = await second.client();
+      assert.equal((await back.hello(renewed.resumeToken)).participantId, ben!.participantId);
+      assert.equal((await back.joined(code, 'Ben')).self.role, 'cohost');
+    } finally {
+      await first?.stop(false);
+      await second?.stop(false);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

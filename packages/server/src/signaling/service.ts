@@ -87,6 +87,7 @@ export class SignalingService implements ConnectionHandler {
       enter: (conn, room, joiner) => this.#admission.enter(conn, room, joiner),
       sfu,
       replyError: (conn, err, ref) => this.#replyError(conn, err, ref),
+      resumeToken: (p, room, role) => tokens.issue(p.id, room.code, role),
       log,
     });
   }
