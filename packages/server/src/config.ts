@@ -79,6 +79,10 @@ export interface LecternConfig {
   joinLimitWindowS: number;
   /** Most class rooms the server stores. */
   maxClassRooms: number;
+  /** Class rooms one address may make per day. */
+  classRoomsPerIp: number;
+  /** Class rooms nobody opened for this many days are deleted. */
+  classRoomIdleDays: number;
 }
 
 type Kind = 'int' | 'string' | 'bool' | 'level' | 'choice' | 'list' | 'cidrs' | 'urls' | 'range' | 'url' | 'origins';
@@ -140,6 +144,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'joinLimitSession', flag: 'join-limit-session', kind: 'int', min: 1, max: 100000, help: 'failed join attempts per session per window, all addresses together' },
   { key: 'joinLimitWindowS', flag: 'join-limit-window', kind: 'int', min: 1, max: 86400, help: 'seconds of the join attempt window' },
   { key: 'maxClassRooms', flag: 'max-class-rooms', kind: 'int', min: 0, max: 1000000, help: 'most class rooms the server stores' },
+  { key: 'classRoomsPerIp', flag: 'class-rooms-per-ip', kind: 'int', min: 1, max: 100000, help: 'class rooms one address may make per day' },
+  { key: 'classRoomIdleDays', flag: 'class-room-idle-days', kind: 'int', min: 1, max: 36500, help: 'delete class rooms nobody opened for this many days' },
 ];
 
 /** Defaults for every option. */
@@ -189,6 +195,8 @@ export const DEFAULTS: LecternConfig = {
   joinLimitSession: 60,
   joinLimitWindowS: 60,
   maxClassRooms: 1000,
+  classRoomsPerIp: 20,
+  classRoomIdleDays: 365,
 };
 
 /** A configuration problem, reported as one line and exit code 2. */

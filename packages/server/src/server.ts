@@ -51,7 +51,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   const tls = config.http ? null : await loadTls(config, log);
   const db = openDatabase(config.database ?? join(config.dataDir, 'lectern.sqlite'));
   const chatStore = new ChatStore(db, { maxPerRoom: config.chatHistoryMax, maxAgeMs: config.chatHistoryHours * 3_600_000 });
-  const classRooms = new ClassRoomStore(db);
+  const classRooms = new ClassRoomStore(db, config.classRoomIdleDays * 86_400_000);
   const tokens = await loadJoinTokenVerifier(config).catch((err: unknown) => {
     db.close();
     throw err;
@@ -102,6 +102,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       classRooms,
       sessionPasswords: new SessionPasswordStore(db),
       maxClassRooms: config.maxClassRooms,
+      creations: new JoinAttemptLimiter({ perIp: config.classRoomsPerIp, perIpSession: config.classRoomsPerIp, perSession: config.classRoomsPerIp, windowMs: 86_400_000 }),
       maxParticipants: config.maxParticipants,
     }),
   );

@@ -11,8 +11,11 @@ import type { SessionPasswordStore } from './session-passwords.js';
 
 /** A join refused by the attempt limiter; `retryAfterMs` says when to try again. */
 export class RateLimitedError extends LecternError {
-  constructor(readonly retryAfterMs: number) {
-    super(ErrorCodes.RATE_LIMITED, `too many failed attempts to join; try again in ${Math.ceil(retryAfterMs / 1000)} s`);
+  constructor(
+    readonly retryAfterMs: number,
+    what = 'too many failed attempts to join',
+  ) {
+    super(ErrorCodes.RATE_LIMITED, `${what}; try again in ${Math.ceil(retryAfterMs / 1000)} s`);
   }
 }
 
@@ -48,6 +51,8 @@ export interface AccessOptions {
   classRooms: ClassRoomStore;
   sessionPasswords: SessionPasswordStore;
   maxClassRooms: number;
+  /** Class rooms made per address: every creation spends an attempt here. */
+  creations: JoinAttemptLimiter;
   /** The server's cap on people per session; class rooms may ask for less. */
   maxParticipants: number;
 }
@@ -87,7 +92,7 @@ export class AccessControl {
     } catch (err) {
       if (err instanceof LecternError && COUNTED.has(err.code)) {
         const exists = this.rooms.get(req.code) !== undefined || this.options.classRooms.has(req.code);
-        this.options.limiter.fail(req.ip, req.code, exists);
+        this.options.limiter.spend(req.ip, req.code, exists);
       }
       throw err;
     }
@@ -133,6 +138,7 @@ export class AccessControl {
     if (!stored) return undefined;
     const room = this.rooms.openWith(code, { maxParticipants: stored.maxParticipants, access: accessOf(stored) });
     room.controls.lobby = stored.lobby; // the stored setting; hosts may change it for this meeting
+    this.options.classRooms.touch(code);
     return room;
   }
 
@@ -149,8 +155,10 @@ export class AccessControl {
   }
 
   /** Stores a new class room; its session opens on the first join. */
-  createClassRoom(msg: ClientMessageOf<'create-class-room'>, passwordHash: string | null): ServerMessageOf<'class-room-created'> {
-    if (this.options.classRooms.size >= this.options.maxClassRooms) {
+  createClassRoom(msg: ClientMessageOf<'create-class-room'>, passwordHash: string | null, ip: string): ServerMessageOf<'class-room-created'> {
+    const wait = this.options.creations.retryAfterMs(ip, '');
+    if (wait > 0) throw new RateLimitedError(wait, 'too many class rooms made from this address');
+    if (this.options.classRooms.size >= this.options.maxClassRooms && this.options.classRooms.prune() === 0) {
       throw new LecternError(ErrorCodes.SERVER_BUSY, 'this server holds as many class rooms as it may');
     }
     const hostKey = newHostKey();
@@ -162,8 +170,10 @@ export class AccessControl {
       lobby: msg.lobby ?? true,
       maxParticipants: Math.min(msg.maxParticipants ?? this.options.maxParticipants, this.options.maxParticipants),
       createdAt: Date.now(),
+      lastUsedAt: Date.now(),
     };
     this.options.classRooms.add(room);
+    this.options.creations.spend(ip, '', false);
     return {
       type: 'class-room-created',
       code: room.code,

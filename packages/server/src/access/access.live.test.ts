@@ -216,6 +216,20 @@ describe('access: class rooms', () => {
     }
   });
 
+  test('one address may make only so many class rooms a day', () =>
+    withLive({ classRoomsPerIp: 2 }, async (live) => {
+      const c = await live.ready();
+      for (const name of ['A', 'B']) {
+        c.send({ type: 'create-class-room', name });
+        await c.next('class-room-created');
+      }
+      c.send({ type: 'create-class-room', name: 'C' });
+      const refused = await c.next('error');
+      assert.equal(refused.code, 'RATE_LIMITED');
+      assert.equal(refused.ref, 'create-class-room');
+      assert.match(refused.message, /try again in \d+ s/);
+    }));
+
   test('bad class room requests get clear errors and store nothing', () =>
     withLive({ maxClassRooms: 1 }, async (live) => {
       const c = await live.ready();

@@ -47,8 +47,8 @@ export class JoinAttemptLimiter {
     return wait;
   }
 
-  /** Records a failed attempt. `sessionExists` is false for a wrong code: only the address pays. */
-  fail(ip: string, code: string, sessionExists: boolean): void {
+  /** Records an attempt that counts (a failed join). `sessionExists` is false for a wrong code: only the address pays. */
+  spend(ip: string, code: string, sessionExists: boolean): void {
     const now = this.now();
     for (const [key, limit] of this.#keys(ip, code, sessionExists)) {
       this.#buckets.set(key, { tokens: Math.max(0, this.#tokens(key, limit) - 1), at: now, limit });

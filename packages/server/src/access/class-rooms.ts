@@ -14,6 +14,8 @@ export interface ClassRoom {
   lobby: boolean;
   maxParticipants: number;
   createdAt: number;
+  /** When its session last opened (or it was made); rooms idle too long are deleted. */
+  lastUsedAt: number;
 }
 
 interface Row {
@@ -24,6 +26,7 @@ interface Row {
   lobby: number;
   max_participants: number;
   created_at: number;
+  last_used_at: number;
 }
 
 /** How a host key is stored. */
@@ -38,19 +41,41 @@ export function storedHostKeyMatches(key: string, hash: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Class rooms in SQLite: they outlive the process, their sessions open on the first join. */
+/**
+ * Class rooms in SQLite: they outlive the process, their sessions open on the first join. A
+ * room nobody has opened for `idleMs` is deleted, so abandoned rooms do not fill the cap.
+ */
 export class ClassRoomStore {
   readonly #get;
   readonly #insert;
   readonly #count;
+  readonly #touch;
+  readonly #prune;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly idleMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.#get = db.prepare<[string], Row>(`SELECT * FROM class_rooms WHERE code = ?`);
     this.#insert = db.prepare(
-      `INSERT INTO class_rooms (code, name, password_hash, host_key_hash, lobby, max_participants, created_at)
-       VALUES (@code, @name, @password_hash, @host_key_hash, @lobby, @max_participants, @created_at)`,
+      `INSERT INTO class_rooms (code, name, password_hash, host_key_hash, lobby, max_participants, created_at, last_used_at)
+       VALUES (@code, @name, @password_hash, @host_key_hash, @lobby, @max_participants, @created_at, @last_used_at)`,
     );
     this.#count = db.prepare<[], number>(`SELECT COUNT(*) FROM class_rooms`).pluck();
+    this.#touch = db.prepare(`UPDATE class_rooms SET last_used_at = ? WHERE code = ?`);
+    this.#prune = db.prepare(`DELETE FROM class_rooms WHERE last_used_at < ?`);
+    this.prune();
+  }
+
+  /** Deletes the rooms idle for longer than the limit; returns how many. */
+  prune(): number {
+    return this.#prune.run(this.now() - this.idleMs).changes;
+  }
+
+  /** Its session opened: the room is in use. */
+  touch(code: string): void {
+    this.#touch.run(this.now(), code);
   }
 
   get(code: string): ClassRoom | null {
@@ -64,6 +89,7 @@ export class ClassRoomStore {
       lobby: row.lobby !== 0,
       maxParticipants: row.max_participants,
       createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
     };
   }
 
@@ -84,6 +110,7 @@ export class ClassRoomStore {
       lobby: room.lobby ? 1 : 0,
       max_participants: room.maxParticipants,
       created_at: room.createdAt,
+      last_used_at: room.lastUsedAt,
     });
   }
 }

@@ -38,7 +38,7 @@ export class AccessRequests {
   createClassRoom(conn: Connection, msg: ClientMessageOf<'create-class-room'>): void {
     this.#withHash(conn, msg, (passwordHash) => {
       try {
-        const created = this.host.access.createClassRoom(msg, passwordHash);
+        const created = this.host.access.createClassRoom(msg, passwordHash, conn.remoteAddress);
         conn.log.info({ code: created.code, password: created.password, lobby: created.lobby }, 'class room created');
         conn.send(created);
       } catch (err) {

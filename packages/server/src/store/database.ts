@@ -32,8 +32,10 @@ const MIGRATIONS: readonly string[] = [
      host_key_hash    TEXT    NOT NULL,
      lobby            INTEGER NOT NULL,
      max_participants INTEGER NOT NULL,
-     created_at       INTEGER NOT NULL
-   ) WITHOUT ROWID;`,
+     created_at       INTEGER NOT NULL,
+     last_used_at     INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX class_rooms_last_used ON class_rooms (last_used_at);`,
   // Password hashes of ad-hoc sessions, so a session re-opened after a restart keeps its password.
   `CREATE TABLE session_passwords (
      code          TEXT    NOT NULL PRIMARY KEY,
