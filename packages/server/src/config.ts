@@ -79,6 +79,8 @@ export interface LecternConfig {
   joinLimitWindowS: number;
   /** Most class rooms the server stores. */
   maxClassRooms: number;
+  /** Behind a reverse proxy: take the client's address from the last X-Forwarded-For entry. */
+  trustProxy: boolean;
   /** Class rooms one address may make per day. */
   classRoomsPerIp: number;
   /** Class rooms nobody opened for this many days are deleted. */
@@ -144,6 +146,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'joinLimitSession', flag: 'join-limit-session', kind: 'int', min: 1, max: 100000, help: 'failed join attempts per session per window, all addresses together' },
   { key: 'joinLimitWindowS', flag: 'join-limit-window', kind: 'int', min: 1, max: 86400, help: 'seconds of the join attempt window' },
   { key: 'maxClassRooms', flag: 'max-class-rooms', kind: 'int', min: 0, max: 1000000, help: 'most class rooms the server stores' },
+  { key: 'trustProxy', flag: 'trust-proxy', kind: 'bool', help: 'behind a reverse proxy: the client address is the last X-Forwarded-For entry' },
   { key: 'classRoomsPerIp', flag: 'class-rooms-per-ip', kind: 'int', min: 1, max: 100000, help: 'class rooms one address may make per day' },
   { key: 'classRoomIdleDays', flag: 'class-room-idle-days', kind: 'int', min: 1, max: 36500, help: 'delete class rooms nobody opened for this many days' },
 ];
@@ -195,6 +198,7 @@ export const DEFAULTS: LecternConfig = {
   joinLimitSession: 60,
   joinLimitWindowS: 60,
   maxClassRooms: 1000,
+  trustProxy: false,
   classRoomsPerIp: 20,
   classRoomIdleDays: 365,
 };

@@ -29,6 +29,7 @@ import { ClassRoomStore } from './access/class-rooms.js';
 import { SessionPasswordStore } from './access/session-passwords.js';
 import { loadJoinTokenVerifier } from './access/join-token-config.js';
 import { originAllowed } from './access/origin.js';
+import { clientAddress } from './access/client-address.js';
 
 /** A running Lectern server. */
 export interface LecternServer {
@@ -135,7 +136,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const remote = req.socket.remoteAddress ?? 'unknown';
+      const remote = clientAddress(req, config.trustProxy);
       const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling);
       conn.requestHost = req.headers.host ?? (req.socket.localAddress ? `[${req.socket.localAddress}]` : null);
       signaling.add(conn);

@@ -143,6 +143,26 @@ describe('access: failed join attempts are limited', () => {
     }));
 });
 
+describe('access: the client address behind a proxy', () => {
+  async function guesser(live: Live, xff: string): Promise<TestClient> {
+    const c = await live.client({ headers: { 'x-forwarded-for': xff } });
+    await c.hello();
+    return c;
+  }
+
+  test('with --trust-proxy each forwarded address has its own limit; without, a forged header changes nothing', async () => {
+    for (const trustProxy of [true, false]) {
+      await withLive({ joinLimitIp: 2, trustProxy }, async (live) => {
+        const a = await guesser(live, '198.51.100.1, 203.0.113.1');
+        for (const code of ['aaa-aaaa-aaa', 'bbb-bbbb-bbb']) assert.equal(refusal(await tryJoin(a, code)), 'ROOM_NOT_FOUND');
+        assert.equal(refusal(await tryJoin(a, 'ccc-cccc-ccc')), 'RATE_LIMITED');
+        const b = await guesser(live, '198.51.100.1, 203.0.113.2');
+        assert.equal(refusal(await tryJoin(b, 'ccc-cccc-ccc')), trustProxy ? 'ROOM_NOT_FOUND' : 'RATE_LIMITED', `trustProxy ${trustProxy}`);
+      });
+    }
+  });
+});
+
 describe('access: WebSocket origin', () => {
   function connect(url: string, origin?: string): Promise<number> {
     return new Promise((resolve, reject) => {
