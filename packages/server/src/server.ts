@@ -130,13 +130,14 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       return;
     }
     socket.on('error', () => socket.destroy());
+    const remote = clientAddress(req, config.trustProxy);
+    // Cross-site WebSocket hijacking: a page from a foreign origin is refused before the upgrade.
     if (!originAllowed(req.headers.origin, req.headers.host, { allowed: config.allowedOrigins, publicUrl: config.publicUrl })) {
-      log.warn({ origin: req.headers.origin, remote: req.socket.remoteAddress }, 'websocket from a foreign origin refused');
+      log.info({ origin: req.headers.origin, remote }, 'websocket from a foreign origin refused');
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 29\r\n\r\nthis origin may not connect\r\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const remote = clientAddress(req, config.trustProxy);
       const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling);
       conn.requestHost = req.headers.host ?? (req.socket.localAddress ? `[${req.socket.localAddress}]` : null);
       signaling.add(conn);
