@@ -70,9 +70,18 @@ test('a host runs the class: mute, lobby admit and deny, hands in order, reactio
   await ben!.getByRole('button', { name: 'Lower your hand' }).waitFor();
 
   // Reactions show on the sender's tile for everyone; a spotlight puts one person large for all.
+  // The overlay lasts four seconds: Cleo's page records it as it appears, so a slow poll cannot miss it.
+  await cleo!.evaluate(() => {
+    const seen: string[] = ((window as unknown as { seenReactions: string[] }).seenReactions = []);
+    new MutationObserver(() => {
+      document.querySelectorAll('[data-testid="tile"]:not(.local) [data-testid="tile-reaction"]').forEach((el) => seen.push(el.textContent ?? ''));
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
   await ben!.getByRole('button', { name: 'Send a reaction' }).click();
   await ben!.getByRole('button', { name: 'React with applause' }).click();
-  await cleo!.locator('[data-testid="tile"]:not(.local)', { hasText: 'Ben' }).getByTestId('tile-reaction').filter({ hasText: '👏' }).waitFor();
+  await waitFor(() => cleo!.evaluate(() => (window as unknown as { seenReactions: string[] }).seenReactions.includes('👏')), {
+    what: "Ben's reaction on his tile at Cleo's",
+  });
   await hostAction(ana!, 'Cleo', 'Spotlight Cleo');
   const cleoId = await cleo!.evaluate(() => (window as unknown as { lectern: { room: { localParticipant: { id: string } } } }).lectern.room.localParticipant.id);
   await waitFor(async () => (await ben!.getByTestId('spotlight-stage').getAttribute('data-participant-id').catch(() => null)) === cleoId, { what: 'Cleo spotlighted on Ben’s page' });

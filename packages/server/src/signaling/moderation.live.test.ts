@@ -31,6 +31,27 @@ describe('host controls', () => {
     assert.equal((await cy.next('media-state')).muted, false);
   });
 
+  test('mute-all mutes the participants but not the co-hosts; camera-off turns a camera off for everyone', async () => {
+    const { host, others } = await classroom(['Ana', 'Ben', 'Cy', 'Dee']);
+    const [ben, cy, dee] = others as [TestClient, TestClient, TestClient];
+    host.send({ type: 'set-role', participantId: ben.participantId, role: 'cohost' });
+    await dee.next('role');
+    host.send({ type: 'mute-all' });
+    assert.deepEqual(await dee.next('moderation', (m) => m.action === 'mute-all'), { type: 'moderation', action: 'mute-all', by: { id: host.participantId, name: 'Ana' }, target: null });
+    await host.roundTrip();
+    const muted = host.drain().filter((m) => m.type === 'media-state' && m.muted).map((m) => (m.type === 'media-state' ? m.from : ''));
+    assert.deepEqual(new Set(muted), new Set([cy.participantId, dee.participantId]), 'only participants are muted');
+    host.send({ type: 'camera-off', participantId: cy.participantId });
+    assert.deepEqual(await dee.next('media-state', (m) => m.from === cy.participantId && m.cameraOff), {
+      type: 'media-state',
+      from: cy.participantId,
+      muted: true,
+      cameraOff: true,
+    });
+    assert.equal((await cy.next('moderation', (m) => m.action === 'camera-off')).target?.id, cy.participantId);
+    assert.equal(ben.closeInfo, null);
+  });
+
   test('a participant using a host control gets NOT_ALLOWED and nobody hears anything', async () => {
     const { host, others } = await classroom(['Ana', 'Ben', 'Cy']);
     const [ben, cy] = others as [TestClient, TestClient];
