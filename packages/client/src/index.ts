@@ -17,6 +17,7 @@ export {
 export { RemoteParticipant, SpeakingDetector, type LocalParticipantState, type ParticipantConnection } from './participant.js';
 export { SignalClient, type SignalState, type SignalClientEvents, type SignalClientOptions, type RequestOptions } from './signal-client.js';
 export { Moderation, type ModerationEvents, type ModerationHost, type ModerationNotice, type ClassroomState } from './moderation.js';
+export { credentialsFromLink, hostLink, studentLink, tokenName, type JoinCredentials, type ClassRoomSettings, type ClassRoomInfo } from './access.js';
 export { Chat, checkChatText, type ChatMessage, type ChatMessageState, type ChatEvents, type ChatHost, type InboundChat } from './chat.js';
 export { TypedEmitter, type EventMap, type Listener } from './emitter.js';
 export { StateMachine } from './state.js';

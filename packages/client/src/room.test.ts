@@ -155,6 +155,57 @@ describe('Room', () => {
     });
   });
 
+  describe('access', () => {
+    it('join sends the credentials; the server-fixed name wins; a rejoin resends the password only', async () => {
+      const env = setup();
+      const t = await connect(env);
+      const done = env.room.join(CODE, { name: 'Typed', media: env.media, password: 'pw', token: 'h.p.s', hostKey: 'k'.repeat(32) });
+      assert.deepEqual(t.sentOf('join')[0], {
+        type: 'join',
+        code: CODE,
+        name: 'Typed',
+        media: { muted: false, cameraOff: false },
+        password: 'pw',
+        hostKey: 'k'.repeat(32),
+        token: 'h.p.s',
+      });
+      t.receive(joinedMsg([], { self: { id: 'self1', name: 'Grace Hopper', muted: false, cameraOff: false, role: 'participant' } }));
+      await done;
+      assert.equal(env.room.localParticipant?.name, 'Grace Hopper');
+      const t2 = await reconnect(env, t);
+      const again = t2.sentOf('join')[0]!;
+      assert.equal(again.name, 'Grace Hopper');
+      assert.equal(again.password, 'pw');
+      assert.equal(again.hostKey, undefined, 'the server remembers the role');
+      assert.equal(again.token, undefined, 'an LMS token may have expired; the resume token replaces it');
+    });
+
+    it('a refused password rejects join with its code and leaves the room connected', async () => {
+      const env = setup();
+      const t = await connect(env);
+      const done = env.room.join(CODE, { name: 'Me', media: env.media });
+      t.receive({ type: 'join-error', code: 'PASSWORD_REQUIRED', message: 'this session needs a password' });
+      await assert.rejects(done, (e: unknown) => code(e) === ErrorCodes.PASSWORD_REQUIRED);
+      assert.equal(env.room.state, 'connected');
+    });
+
+    it('createSession and createClassRoom send their settings and return the answers; a server error rejects', async () => {
+      const env = setup();
+      const t = await connect(env);
+      const created = env.room.createSession({ password: 'pw' });
+      assert.deepEqual(t.sentOf('create')[0], { type: 'create', password: 'pw' });
+      t.receive({ type: 'created', code: CODE, hostKey: 'c'.repeat(43) });
+      assert.equal(await created, CODE);
+      const classRoom = env.room.createClassRoom({ name: 'Physics 101', lobby: true });
+      assert.deepEqual(t.sentOf('create-class-room')[0], { type: 'create-class-room', name: 'Physics 101', lobby: true });
+      t.receive({ type: 'class-room-created', code: CODE, name: 'Physics 101', hostKey: 'h'.repeat(32), password: false, lobby: true, maxParticipants: 6 });
+      assert.deepEqual(await classRoom, { code: CODE, name: 'Physics 101', hostKey: 'h'.repeat(32), password: false, lobby: true, maxParticipants: 6 });
+      const refused = env.room.createClassRoom({ name: 'Another' });
+      t.receive({ type: 'error', code: 'SERVER_BUSY', message: 'full', ref: 'create-class-room' });
+      await assert.rejects(refused, (e: unknown) => code(e) === ErrorCodes.SERVER_BUSY);
+    });
+  });
+
   describe('while joined', () => {
     it('participant-joined adds a participant with an answering link; participant-left removes it and closes the link', async () => {
       const env = setup();

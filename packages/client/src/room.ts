@@ -3,11 +3,13 @@ import {
   LecternError,
   normalizeSessionCode,
   type ClientMessage,
+  type ClientMessageOf,
   type IceServer,
   type ParticipantInfo,
   type ServerMessage,
   type ServerMessageOf,
 } from '@lectern/protocol';
+import type { ClassRoomInfo, ClassRoomSettings, JoinCredentials } from './access.js';
 import { Chat } from './chat.js';
 import { TypedEmitter } from './emitter.js';
 import type { HashFactory } from './files/io.js';
@@ -130,7 +132,9 @@ export class Room extends TypedEmitter<RoomEvents> {
   #meterTrack: MediaStreamTrack | null = null;
   #levelTimer: unknown = null;
   #resumeToken: string | null = null;
-  /** Host keys of sessions this room created, used on the first join only. */
+  /** A password that let us in, sent again on a rejoin (a token is not: the resume token replaces it). */
+  #credentials: Pick<JoinCredentials, 'password'> = {};
+  /** Host keys of sessions this room created (or a host link named), used on the first join only. */
   readonly #hostKeys = new Map<string, string>();
   /** ICE servers renewed by `ice-servers` since the last `welcome`. */
   #iceServers: IceServer[] | null = null;
@@ -221,23 +225,49 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (this.#sm.can('connected')) this.#sm.transition('connected');
   }
 
-  /** Asks the server for a new session; returns its code. */
-  async createSession(): Promise<string> {
+  /**
+   * Asks the server for a new session; returns its code. With `password`, everyone who joins
+   * must give it (the creator too).
+   */
+  async createSession(options: { password?: string } = {}): Promise<string> {
     this.#requireState('connected', 'create a session');
-    const created = await this.#signal.request({ type: 'create' }, (m): m is ServerMessageOf<'created'> => m.type === 'created');
+    const created = await this.#request({ type: 'create', ...(options.password ? { password: options.password } : {}) }, 'created');
     // Joining with the key makes this client the session's host.
     this.#hostKeys.set(created.code, created.hostKey);
     return created.code;
   }
 
-  /** Joins a session by code (any spelling a person might type) and starts sending `media`. */
-  async join(code: string, options: { name: string; media: LocalMediaSource }): Promise<void> {
+  /**
+   * Stores a persistent class room on the server: a stable code (the student link) and a host
+   * key (the host link), shown only in this answer. Throws LecternError SERVER_BUSY when the
+   * server holds as many as it may.
+   */
+  async createClassRoom(settings: ClassRoomSettings): Promise<ClassRoomInfo> {
+    this.#requireState('connected', 'create a class room');
+    const { type: _type, ...info } = await this.#request({ type: 'create-class-room', ...settings }, 'class-room-created');
+    return info;
+  }
+
+  /** Sends a request; resolves with its answer of type `answer` (the server's `error` rejects). */
+  #request<T extends 'created' | 'class-room-created'>(message: ClientMessageOf<'create' | 'create-class-room'>, answer: T): Promise<ServerMessageOf<T>> {
+    return this.#signal.request(message, (m): m is ServerMessageOf<T> => m.type === answer);
+  }
+
+  /**
+   * Joins a session by code (any spelling a person might type) and starts sending `media`.
+   * `credentials` answer a password, carry an LMS join token, or a host key (a class room's
+   * host link). Throws LecternError: ROOM_NOT_FOUND, ROOM_FULL, PASSWORD_REQUIRED,
+   * WRONG_PASSWORD, WRONG_HOST_KEY, RATE_LIMITED, TOKEN_* and the like.
+   */
+  async join(code: string, options: { name: string; media: LocalMediaSource } & JoinCredentials): Promise<void> {
     this.#requireState('connected', 'join');
     const canonical = normalizeSessionCode(code);
     if (!canonical) throw new LecternError(ErrorCodes.INVALID_CODE, 'that is not a session code (it looks like abc-defg-hjk)');
     this.#sm.transition('joining');
     this.code = canonical;
     this.#media = options.media;
+    this.#credentials = options.password ? { password: options.password } : {};
+    if (options.hostKey) this.#hostKeys.set(canonical, options.hostKey);
     this.localParticipant = {
       id: '',
       name: options.name.trim(),
@@ -249,7 +279,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       screen: null,
     };
     try {
-      const joined = await this.#sendJoin();
+      const joined = await this.#sendJoin(options.token);
       this.#sm.transition('joined');
       this.#applyJoined(joined, false);
       this.#attachMedia(options.media);
@@ -349,15 +379,17 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (this.#sm.state !== state) throw new LecternError(ErrorCodes.INVALID_STATE, `cannot ${what} while ${this.#sm.state}`);
   }
 
-  #sendJoin(): Promise<ServerMessageOf<'joined'>> {
+  #sendJoin(token?: string): Promise<ServerMessageOf<'joined'>> {
     const media = this.#media!;
     const hostKey = this.#hostKeys.get(this.code!);
     // Only the first join carries the key: a member coming back keeps the role it has now.
-    const join: ClientMessage = {
+    const join: ClientMessageOf<'join'> = {
       type: 'join',
       code: this.code!,
       name: this.localParticipant!.name,
       media: { muted: media.muted, cameraOff: media.cameraOff },
+      ...this.#credentials,
+      ...(token ? { token } : {}),
       ...(hostKey ? { hostKey } : {}),
     };
     this.#joinAbort = new AbortController();
@@ -377,7 +409,8 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#resumeToken = joined.resumeToken;
     this.code = joined.code;
     this.#hostKeys.delete(joined.code);
-    this.localParticipant = { ...this.localParticipant!, id: joined.self.id, role: joined.self.role };
+    // The server may have fixed the name (a join token names the person).
+    this.localParticipant = { ...this.localParticipant!, id: joined.self.id, name: joined.self.name, role: joined.self.role };
     if (!this.#topology || rejoin) {
       // After a reconnect every peer rebuilds its links to us, so we start afresh too.
       this.#cancelMigration();

@@ -37,6 +37,28 @@ export const ErrorCodes = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** A chat message is longer than the limit (`MAX_CHAT_CHARS`). */
   CHAT_TOO_LONG: 'CHAT_TOO_LONG',
+  /** The session has a password and the join carried none. */
+  PASSWORD_REQUIRED: 'PASSWORD_REQUIRED',
+  /** The session password was wrong (failed attempts count towards the join rate limit). */
+  WRONG_PASSWORD: 'WRONG_PASSWORD',
+  /** A join token was given but this server accepts none (no JWT key is configured). */
+  TOKEN_NOT_ACCEPTED: 'TOKEN_NOT_ACCEPTED',
+  /** The join token is not a well-formed JWT, or lacks a required claim. */
+  TOKEN_INVALID: 'TOKEN_INVALID',
+  /** The join token is signed with an algorithm this server does not accept (`none`, or one its keys are not for). */
+  TOKEN_ALG_NOT_ALLOWED: 'TOKEN_ALG_NOT_ALLOWED',
+  /** The join token's signature does not verify against the configured key. */
+  TOKEN_BAD_SIGNATURE: 'TOKEN_BAD_SIGNATURE',
+  /** The join token has expired (`exp`). */
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** The join token is not valid yet (`nbf`). */
+  TOKEN_NOT_YET_VALID: 'TOKEN_NOT_YET_VALID',
+  /** The join token was issued for another session (`room`). */
+  TOKEN_WRONG_ROOM: 'TOKEN_WRONG_ROOM',
+  /** The join token was issued for another server (`aud`). */
+  TOKEN_WRONG_AUDIENCE: 'TOKEN_WRONG_AUDIENCE',
+  /** The host key given for a class room is wrong. */
+  WRONG_HOST_KEY: 'WRONG_HOST_KEY',
   /** The server failed while handling the message; it is logged. */
   INTERNAL: 'INTERNAL',
   /** Client: a signaling request got no answer in time. */

@@ -79,7 +79,7 @@ describe('shared schemas', () => {
     assert.deepEqual(
       [...CLIENT_MESSAGE_TYPES].sort(),
       [
-        'admit', 'admit-all', 'answer', 'camera-off', 'chat-send', 'create', 'deny', 'hello', 'ice-candidate', 'join', 'leave', 'lower-hand',
+        'admit', 'admit-all', 'answer', 'camera-off', 'chat-send', 'create', 'create-class-room', 'deny', 'hello', 'ice-candidate', 'join', 'leave', 'lower-hand',
         'make-host', 'media-state', 'mute', 'mute-all', 'offer', 'ping', 'raise-hand', 'reaction', 'remove', 'screen-share', 'set-lobby', 'set-lock',
         'set-role', 'sfu-candidate', 'sfu-publish', 'sfu-subscribe-answer', 'sfu-view', 'spotlight', 'stop-screen',
       ],

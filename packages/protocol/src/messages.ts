@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
 import { SESSION_CODE_PATTERN } from './session-code.js';
-import { DisplayNameSchema, HostKeySchema, ParticipantIdSchema, RoleSchema } from './primitives.js';
+import { ClassRoomNameSchema, DisplayNameSchema, HostKeySchema, ParticipantIdSchema, RoleSchema } from './primitives.js';
 import { MODERATION_CLIENT_SCHEMAS, MODERATION_SERVER_SCHEMAS } from './moderation.js';
 
-export { DisplayNameSchema, HostKeySchema, ParticipantIdSchema, RoleSchema, type Role } from './primitives.js';
+export { ClassRoomNameSchema, DisplayNameSchema, HostKeySchema, ParticipantIdSchema, RoleSchema, type Role } from './primitives.js';
 
 // ---- Shared pieces -------------------------------------------------------------------
 
@@ -66,22 +66,44 @@ export const ChatEntrySchema = z.object({
   at: z.number().int().nonnegative(),
 });
 
+/** A session or class room password: 1–128 characters, compared exactly (no trimming). */
+export const PasswordSchema = z.string().min(1, 'password is empty').max(128, 'password is longer than 128 characters');
+/** A join token (a JWT an LMS issued); verified by the server only. */
+export const JoinTokenSchema = z.string().min(1).max(8192);
+
 // ---- Client → server -------------------------------------------------------------------
 
 /** Opens the handshake; `resume` is a token from an earlier `joined` to keep one's identity. */
 export const HelloSchema = z.object({ type: z.literal('hello'), v: z.number().int(), resume: z.string().max(512).optional() });
-/** Asks the server for a new session. */
-export const CreateSchema = z.object({ type: z.literal('create') });
+/** Asks the server for a new session; with `password`, joiners must give it. */
+export const CreateSchema = z.object({ type: z.literal('create'), password: PasswordSchema.optional() });
 /**
- * Joins a session by code. `hostKey` (from `created`) makes the joiner the host; without it
- * the joiner is a participant (or keeps the role they had, when resuming).
+ * Joins a session by code. `hostKey` (from `created`, or a class room's host link) makes the
+ * joiner the host; without it the joiner is a participant (or keeps the role they had, when
+ * resuming). `password` answers a session password; `token` is a join token (JWT) from an
+ * LMS, which replaces the password and may make the joiner host.
  */
 export const JoinSchema = z.object({
   type: z.literal('join'),
   code: SessionCodeSchema,
   name: DisplayNameSchema,
   media: MediaStateSchema,
+  password: PasswordSchema.optional(),
+  token: JoinTokenSchema.optional(),
   hostKey: HostKeySchema.optional(),
+});
+/**
+ * Creates a persistent class room: a stable code (its student link) that survives server
+ * restarts, with its settings. The answer `class-room-created` carries the host key once.
+ */
+export const CreateClassRoomSchema = z.object({
+  type: z.literal('create-class-room'),
+  name: ClassRoomNameSchema,
+  password: PasswordSchema.optional(),
+  /** Joiners wait in the lobby until a host admits them; on unless set to false. */
+  lobby: z.boolean().optional(),
+  /** Most people in the room at once; the server's `--max-participants` when absent. */
+  maxParticipants: z.number().int().min(2).max(50).optional(),
 });
 /** Leaves the session. */
 export const LeaveSchema = z.object({ type: z.literal('leave') });
@@ -142,6 +164,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   HelloSchema,
   CreateSchema,
   JoinSchema,
+  CreateClassRoomSchema,
   LeaveSchema,
   OfferSchema,
   AnswerSchema,
@@ -182,8 +205,26 @@ export const JoinedSchema = z.object({
   maxParticipants: z.number().int().positive(),
   resumeToken: z.string(),
 });
-/** The join was refused. */
-export const JoinErrorSchema = z.object({ type: z.literal('join-error'), code: z.enum(ERROR_CODES), message: z.string() });
+/** The join was refused; with `RATE_LIMITED`, `retryAfterMs` says when to try again. */
+export const JoinErrorSchema = z.object({
+  type: z.literal('join-error'),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  retryAfterMs: z.number().int().nonnegative().optional(),
+});
+/**
+ * A class room exists. `code` is its stable student link (`/<code>`); `hostKey` makes the
+ * host link (`/<code>#host=<hostKey>`) and is shown only this once (the server keeps a hash).
+ */
+export const ClassRoomCreatedSchema = z.object({
+  type: z.literal('class-room-created'),
+  code: SessionCodeSchema,
+  name: ClassRoomNameSchema,
+  hostKey: HostKeySchema,
+  password: z.boolean(),
+  lobby: z.boolean(),
+  maxParticipants: z.number().int().positive(),
+});
 /** Someone joined (or came back) to the session. */
 export const ParticipantJoinedSchema = z.object({ type: z.literal('participant-joined'), participant: ParticipantInfoSchema });
 /** Someone left the session. */
@@ -266,6 +307,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   CreatedSchema,
   JoinedSchema,
   JoinErrorSchema,
+  ClassRoomCreatedSchema,
   ParticipantJoinedSchema,
   ParticipantLeftSchema,
   RelayedOfferSchema,

@@ -2,16 +2,22 @@ import { z } from 'zod';
 
 /** Server-assigned participant id. */
 export const ParticipantIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'invalid participant id');
+// C0/C1 controls, and bidi overrides that could make a text display as something else.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+/** Text people read as a label: 1–`max` characters after trimming, no control characters. */
+function labelText(what: string, max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1, `${what} is empty`)
+    .max(max, `${what} is longer than ${max} characters`)
+    .refine((s) => !CONTROL_CHARS.test(s), `${what} has control characters`);
+}
 /** A display name: 1–64 characters after trimming, no control characters. */
-export const DisplayNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'name is empty')
-  .max(64, 'name is longer than 64 characters')
-  // eslint-disable-next-line no-control-regex
-  // C0/C1 controls, and bidi overrides that could make a name display as something else.
-  .refine((s) => !/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(s), 'name has control characters');
-
+export const DisplayNameSchema = labelText('name', 64);
+/** The name of a class room, shown to everyone who joins: 1–80 characters, no control characters. */
+export const ClassRoomNameSchema = labelText('class room name', 80);
 
 /**
  * What a participant may do in a session. `host`: everything, including making co-hosts and

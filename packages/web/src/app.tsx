@@ -1,5 +1,15 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { checkBrowserSupport, createBrowserMedia, createBrowserRoom, type LocalMedia, type Room } from '@lectern/client';
+import {
+  ErrorCodes,
+  LecternError,
+  checkBrowserSupport,
+  createBrowserMedia,
+  createBrowserRoom,
+  credentialsFromLink,
+  tokenName,
+  type LocalMedia,
+  type Room,
+} from '@lectern/client';
 import { Call } from './call.js';
 import { WaitingScreen } from './classroom.js';
 import { Home } from './home.js';
@@ -46,6 +56,12 @@ function newRoom(): Room {
   return room;
 }
 
+/** The name in the link's join token, if it has one. */
+function tokenNameOf(url: Location): string | null {
+  const { token } = credentialsFromLink(url);
+  return token ? tokenName(token) : null;
+}
+
 /** The whole app: one Room per visit, views for each step. */
 export function App() {
   const [unsupported] = useState(() => checkBrowserSupport());
@@ -58,6 +74,8 @@ export function App() {
   });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The server said this session needs a password: the pre-join screen asks for it.
+  const [askPassword, setAskPassword] = useState(false);
   /** Set when the user leaves the waiting room: the join that ends then is no error. */
   const leftLobby = useRef(false);
   useRoomEvents(room, ['stateChanged']);
@@ -113,17 +131,21 @@ export function App() {
     );
   }
 
-  const startCall = async (code: string | null, name: string, m: LocalMedia) => {
+  /** Joins `code`, or a new session (with `password`, if given) when null. */
+  const startCall = async (code: string | null, name: string, m: LocalMedia, password?: string) => {
     setBusy(true);
     setError(null);
     leftLobby.current = false;
     rememberName(name);
     try {
-      const target = code ?? (await room.createSession());
-      await room.join(target, { name, media: m });
+      const target = code ?? (await room.createSession({ ...(password ? { password } : {}) }));
+      await room.join(target, { name, media: m, ...(code ? credentialsFromLink(location) : {}), ...(password ? { password } : {}) });
       navigate(target);
+      setAskPassword(false);
       setView({ kind: 'call' });
     } catch (err) {
+      const failure = err instanceof LecternError ? err.code : null;
+      if (failure === ErrorCodes.PASSWORD_REQUIRED || failure === ErrorCodes.WRONG_PASSWORD) setAskPassword(true);
       if (!leftLobby.current) setError(describeError(err));
     } finally {
       setBusy(false);
@@ -137,7 +159,8 @@ export function App() {
     room.close();
     setRoom(newRoom());
     setError(null);
-    navigate(next.kind === 'prejoin' ? next.code : null);
+    setAskPassword(false);
+    navigate(next.kind === 'prejoin' ? next.code : null, next.kind === 'prejoin' ? location.hash : '');
     setView(next);
   };
 
@@ -165,12 +188,18 @@ export function App() {
             navigate(code);
             setView({ kind: 'prejoin', code });
           }}
-          onCreate={async (name) => {
+          onCreate={async (name, password) => {
             const m = media ?? createBrowserMedia();
             setMedia(m);
             const { problems } = await m.start();
             setMediaNotice(describeMediaProblems(problems, !!m.audioTrack, !!m.videoTrack));
-            await startCall(null, name, m);
+            await startCall(null, name, m, password);
+          }}
+          onCreateClassRoom={(settings) => room.createClassRoom(settings)}
+          onEnterClassRoom={(created) => {
+            setError(null);
+            navigate(created.code, `#host=${encodeURIComponent(created.hostKey)}`);
+            setView({ kind: 'prejoin', code: created.code });
           }}
         />
       );
@@ -183,7 +212,9 @@ export function App() {
           roomState={room.state}
           error={error}
           busy={busy}
-          onJoin={(name) => void startCall(view.code, name, media)}
+          askPassword={askPassword}
+          fixedName={tokenNameOf(location)}
+          onJoin={(name, password) => void startCall(view.code, name, media, password)}
           onHome={() => freshStart({ kind: 'home' })}
         />
       ) : null;

@@ -1,6 +1,7 @@
 import { ErrorCodes, LecternError, type Role, type ServerMessage } from '@lectern/protocol';
 import { RoomControls } from './controls.js';
 import type { Participant } from './participant.js';
+import { OPEN_ACCESS, type RoomAccess } from '../access/room-access.js';
 
 /** Why a participant left; mirrors the wire's `participant-left.reason`. */
 export type LeaveReason = 'left' | 'disconnected' | 'timeout' | 'removed';
@@ -46,6 +47,8 @@ export class Room {
     readonly maxParticipants: number,
     private readonly owner: RoomOwner,
     private readonly policy: TopologyPolicy = MESH_ONLY,
+    /** Its password and class room settings; checked before a join reaches the room. */
+    readonly access: RoomAccess = OPEN_ACCESS,
   ) {
     this.#topology = policy.mode === 'sfu' ? 'sfu' : 'mesh';
   }

@@ -65,6 +65,7 @@ function example(type: ClientMessage['type'], c: Cast): ClientMessage {
   const examples: { [T in ClientMessage['type']]: Extract<ClientMessage, { type: T }> } = {
     hello: { type: 'hello', v: PROTOCOL_VERSION },
     create: { type: 'create' },
+    'create-class-room': { type: 'create-class-room', name: 'Matrix' },
     join: { type: 'join', code: c.code, name: 'Again', media: MEDIA },
     leave: { type: 'leave' },
     offer: { type: 'offer', to, sdp: 'v=0\r\n' },

@@ -11,12 +11,15 @@ import {
   type IceServer,
   type ServerMessage,
 } from '@lectern/protocol';
+import type { AccessControl } from '../access/access-control.js';
 import type { ChatService } from '../chat/chat-service.js';
 import type { Sfu, SfuClientMessage } from '../sfu/sfu.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { LeaveReason, Room } from '../rooms/room.js';
 import { CloseCodes, type Connection, type ConnectionHandler } from './connection.js';
 import { Admission } from './admission.js';
+import { InOrder } from './in-order.js';
+import { AccessRequests } from './access-requests.js';
 import { Moderation } from './moderation.js';
 import type { ResumeTokens } from './resume-token.js';
 
@@ -39,11 +42,19 @@ export interface SignalingOptions {
  */
 export class SignalingService implements ConnectionHandler {
   readonly connections = new Set<Connection>();
+  /** Answers in message order, around the asynchronous steps (password hashes, token checks). */
+  readonly #inOrder = new InOrder<Connection, ClientMessage>({
+    dispatch: (conn, message) => this.#dispatch(conn, message),
+    limit: 256,
+    overflow: (conn) => conn.close(CloseCodes.POLICY, 'too many messages while a request was checked'),
+    open: (conn) => conn.state !== 'closed',
+  });
   #sweep: NodeJS.Timeout;
   #sweepEveryMs: number;
   #lastSweepAt = Date.now();
   readonly #moderation: Moderation;
   readonly #admission: Admission;
+  readonly #access: AccessRequests;
 
   constructor(
     private readonly rooms: RoomRegistry,
@@ -51,7 +62,8 @@ export class SignalingService implements ConnectionHandler {
     private readonly options: SignalingOptions,
     private readonly log: Logger,
     private readonly chat: ChatService,
-    private readonly sfu: Sfu | null = null,
+    private readonly sfu: Sfu | null,
+    access: AccessControl,
   ) {
     this.#sweepEveryMs = Math.max(250, Math.floor(options.heartbeatTimeoutMs / 4));
     this.#sweep = setInterval(() => this.#expireSilent(), this.#sweepEveryMs);
@@ -62,6 +74,13 @@ export class SignalingService implements ConnectionHandler {
       tokens,
       chat,
       sfu: () => this.#sfu(),
+      asLecternError: (err, conn, ref) => this.#asLecternError(err, conn, ref),
+    });
+    this.#access = new AccessRequests({
+      access,
+      admission: this.#admission,
+      inOrder: this.#inOrder,
+      replyError: (conn, err, ref) => this.#replyError(conn, err, ref),
       asLecternError: (err, conn, ref) => this.#asLecternError(err, conn, ref),
     });
     this.#moderation = new Moderation({
@@ -78,6 +97,10 @@ export class SignalingService implements ConnectionHandler {
   }
 
   handle(conn: Connection, message: ClientMessage): void {
+    this.#inOrder.push(conn, message);
+  }
+
+  #dispatch(conn: Connection, message: ClientMessage): void {
     if (message.type !== 'hello' && conn.state === 'handshake') {
       conn.sendError(ErrorCodes.HANDSHAKE_REQUIRED, 'send "hello" first', message.type);
       return;
@@ -86,9 +109,11 @@ export class SignalingService implements ConnectionHandler {
       case 'hello':
         return this.#hello(conn, message);
       case 'create':
-        return this.#create(conn);
+        return this.#access.create(conn, message);
       case 'join':
-        return this.#admission.join(conn, message);
+        return this.#access.join(conn, message);
+      case 'create-class-room':
+        return this.#access.createClassRoom(conn, message);
       case 'leave':
         return this.#leave(conn, 'left');
       case 'offer':
@@ -179,16 +204,6 @@ export class SignalingService implements ConnectionHandler {
       conn.iceRefresh.unref();
     }
     return grant.iceServers;
-  }
-
-  #create(conn: Connection): void {
-    try {
-      const room = this.rooms.create();
-      conn.log.info({ code: room.code }, 'session created');
-      conn.send({ type: 'created', code: room.code, hostKey: room.controls.hostKey });
-    } catch (err) {
-      this.#replyError(conn, err, 'create');
-    }
   }
 
   #leave(conn: Connection, reason: LeaveReason): void {
