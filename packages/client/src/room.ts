@@ -14,6 +14,7 @@ import { Chat } from './chat.js';
 import { TypedEmitter } from './emitter.js';
 import type { HashFactory } from './files/io.js';
 import { FileTransfers } from './files/transfers.js';
+import { ActiveSpeakers } from './active-speakers.js';
 import { DEFAULT_VIDEO_CONSTRAINTS, SFU_VIDEO_CONSTRAINTS, type LocalMediaEvents } from './local-media.js';
 import { RemoteParticipant, SpeakingDetector, type LocalParticipantState } from './participant.js';
 import {
@@ -64,6 +65,8 @@ export type RoomEvents = {
   localUpdated: [local: LocalParticipantState];
   /** Audio levels were sampled (about 5 times a second while joined). */
   audioLevels: [];
+  /** Who is speaking now changed (see {@link Room.activeSpeakers}). */
+  activeSpeakersChanged: [speakers: readonly string[]];
   /** A reconnect attempt is scheduled. */
   reconnectAttempt: [attempt: number, delayMs: number];
   /** The session could not be resumed after a reconnect; the room is now `left`. */
@@ -125,6 +128,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Streams the incoming topology has delivered, applied when it takes over. */
   #nextStreams = new Map<string, MediaStream>();
   #media: LocalMediaSource | null = null;
+  readonly #speakers = new ActiveSpeakers();
   /** Shown video heights by participant, from {@link reportVideoSize}. */
   readonly #views = new Map<string, number>();
   #mediaOff: Array<() => void> = [];
@@ -336,14 +340,21 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   /**
    * Tells the SDK how large a participant's video is shown (its tile's height in device pixels;
-   * 0 when it is not visible). Through the SFU this picks the simulcast layer the server
+   * 0 when it is not visible, e.g. on another page of the grid: the SFU then sends none). Through the SFU this picks the simulcast layer the server
    * forwards: small tiles get small pictures, an enlarged tile a sharp one. Call it when the
    * layout changes; it is cheap and throttled.
    */
   reportVideoSize(participantId: string, height: number): void {
-    if (height > 0) this.#views.set(participantId, height);
-    else this.#views.delete(participantId);
+    this.#views.set(participantId, Math.max(0, height));
     for (const t of this.#topologies()) t.setVideoViews(this.#views);
+  }
+
+  /**
+   * Who is speaking now, most recent first (participant ids, the local one included): anyone
+   * heard within the last two seconds. Changes come as `activeSpeakersChanged`.
+   */
+  get activeSpeakers(): readonly string[] {
+    return this.#speakers.list;
   }
 
   /** Receive-side media numbers for one participant (frames decoded, packets, candidate type). */
@@ -689,6 +700,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     for (const t of this.#topologies()) t.removePeer(id);
     this.#nextStreams.delete(id);
     this.#views.delete(id);
+    if (this.#speakers.remove(id)) this.emit('activeSpeakersChanged', this.#speakers.list);
     this.#topology?.removePeer(id);
     this.files.peerGone(id);
     if (!p) return;
@@ -745,6 +757,9 @@ export class Room extends TypedEmitter<RoomEvents> {
         if (speaking !== local.speaking) this.emit('localUpdated', this.localParticipant);
       }
     }
+    const speaking = [...this.#participants.values()].filter((p) => p.speaking).map((p) => p.id);
+    if (this.localParticipant?.speaking) speaking.push(this.localParticipant.id);
+    if (this.#speakers.update(speaking, now)) this.emit('activeSpeakersChanged', this.#speakers.list);
     this.emit('audioLevels');
   }
 

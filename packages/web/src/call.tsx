@@ -10,6 +10,9 @@ import { ScreenStage, ShareScreenButton, SharingBanner, useScreenShares } from '
 import { ServerStatus } from './status.js';
 import { Tile } from './tile.js';
 
+/** Tiles on one page of the grid (and of the strip beside a shared screen). */
+const PAGE_SIZE = 9;
+
 /** The call: everyone's tiles, the session code and link, and the controls. */
 export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string | null; onLeave: () => void }) {
   const { room, media } = props;
@@ -17,6 +20,7 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
   const [copied, setCopied] = useState(false);
   const [notice, setNotice] = useState<string | null>(props.mediaNotice);
   const [chatOpen, setChatOpen] = useState(false);
+  const [page, setPage] = useState(0);
   const unread = useUnreadChat(room, chatOpen);
   const classroom = useClassroom(room);
   const controls = room.moderation.state;
@@ -69,6 +73,12 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
   );
   const staged = layout === 'spotlight' ? spotCamera : null;
   const spotlit = staged === null ? null : staged === local?.id ? localTile : remoteTile(room.participants.get(staged)!);
+  // A large class is paged: only one page of tiles exists, and tiles not shown report no video
+  // size, so through the SFU their video is not downloaded at all.
+  const tiles = [...(staged !== local?.id && localTile ? [localTile] : []), ...remotes.filter((p) => p.id !== staged).map(remoteTile)];
+  const pages = Math.max(1, Math.ceil(tiles.length / PAGE_SIZE));
+  const shownPage = Math.min(page, pages - 1);
+  const pageTiles = tiles.slice(shownPage * PAGE_SIZE, (shownPage + 1) * PAGE_SIZE);
 
   const copy = async () => {
     try {
@@ -126,10 +136,22 @@ export function Call(props: { room: Room; media: LocalMedia; mediaNotice: string
           {spotlit}
         </section>
       )}
-      <section class={layout === 'grid' ? `grid n${Math.min(count, 9)}` : 'strip'} aria-label="Participants">
-        {staged !== local?.id && localTile}
-        {remotes.filter((p) => p.id !== staged).map(remoteTile)}
+      <section class={layout === 'grid' ? `grid n${Math.min(count, PAGE_SIZE)}` : 'strip'} aria-label="Participants">
+        {pageTiles}
       </section>
+      {pages > 1 && (
+        <nav class="pager" aria-label="Pages of participants">
+          <button type="button" onClick={() => setPage(shownPage - 1)} disabled={shownPage === 0} aria-label="Previous page of participants">
+            ‹
+          </button>
+          <span data-testid="page-indicator">
+            Page {shownPage + 1} of {pages}
+          </span>
+          <button type="button" onClick={() => setPage(shownPage + 1)} disabled={shownPage === pages - 1} aria-label="Next page of participants">
+            ›
+          </button>
+        </nav>
+      )}
       </div>
       {chatOpen && <ChatPanel room={room} onClose={() => setChatOpen(false)} />}
       </div>

@@ -46,10 +46,11 @@ describe('simulcast layers', () => {
         { key: 'big', layers: l, wantHeight: 700, current: null },
         { key: 'huge', layers: l, wantHeight: 1400, current: null },
         { key: 'none', layers: [], wantHeight: 700, current: null },
+        { key: 'hidden', layers: l, wantHeight: 0, current: 101 },
       ],
       Infinity,
     );
-    assert.deepEqual([...pick].map(([k, v]) => [k, v?.rid ?? null]), [['small', 'q'], ['mid', 'h'], ['big', 'f'], ['huge', 'f'], ['none', null]]);
+    assert.deepEqual([...pick].map(([k, v]) => [k, v?.rid ?? null]), [['small', 'q'], ['mid', 'h'], ['big', 'f'], ['huge', 'f'], ['none', null], ['hidden', null]]);
   });
 
   test('over budget, the costliest streams step down first; never below the lowest layer', () => {

@@ -85,7 +85,7 @@ export interface LayerRequest<K> {
   key: K;
   /** Layers flowing now, lowest first. */
   layers: readonly VideoLayer[];
-  /** Height in device pixels of the tile that shows it (0: not visible). */
+  /** Height in device pixels of the tile that shows it (0: not visible: no video at all). */
   wantHeight: number;
   /** SSRC forwarded now, or null. */
   current: number | null;
@@ -96,12 +96,12 @@ export interface LayerRequest<K> {
  * tall as its tile (with a little slack: a 340 px tile takes the 360p layer), or the top one.
  * Then, while the sum of their bitrates is over `budget` (bits per second), the costliest
  * stream steps down a layer: a receiver on a constrained link gets smaller pictures, never
- * frozen ones. A stream with no layers gets null.
+ * frozen ones. A stream with no layers, or that is not visible, gets null.
  */
 export function chooseLayers<K>(requests: readonly LayerRequest<K>[], budget: number): Map<K, VideoLayer | null> {
   const picks = new Map<K, { layers: readonly VideoLayer[]; at: number }>();
   for (const r of requests) {
-    if (r.layers.length === 0) {
+    if (r.layers.length === 0 || r.wantHeight <= 0) {
       picks.set(r.key, { layers: r.layers, at: -1 });
       continue;
     }

@@ -212,12 +212,17 @@ export class SfuRoom {
     const bySpeech = [...this.#peers.values()].sort((a, b) => Number(recent(b)) - Number(recent(a)));
     const byLevel = [...this.#peers.values()].sort((a, b) => b.audioLevel - a.audioLevel);
     // A source in a slot stays until a challenger clearly beats it, so slots do not flap.
-    const videoBeats = (challenger: SfuPeer, holder: SfuPeer) => recent(challenger) && !recent(holder);
     const audioBeats = (challenger: SfuPeer, holder: SfuPeer) => challenger.audioLevel > holder.audioLevel + LEVEL_MARGIN && !recent(holder);
     for (const receiver of this.#peers.values()) {
       const others = (list: SfuPeer[]) => list.filter((p) => p !== receiver);
+      // Whom this receiver shows on screen (its page of the grid) comes before everyone else;
+      // a receiver that never said keeps the speaker order.
+      const shown = (p: SfuPeer) => (receiver.views.get(p.participantId) ?? DEFAULT_VIEW_HEIGHT) > 0;
+      const byView = [...bySpeech].sort((a, b) => Number(shown(b)) - Number(shown(a)));
+      const videoBeats = (challenger: SfuPeer, holder: SfuPeer) =>
+        (shown(challenger) && !shown(holder)) || (shown(challenger) === shown(holder) && recent(challenger) && !recent(holder));
       const changes = [
-        ...selectSlots(receiver.videoSlots, others(bySpeech.filter((p) => p.sendingVideo && this.#forwards(p.participantId, 'video'))), videoBeats),
+        ...selectSlots(receiver.videoSlots, others(byView.filter((p) => p.sendingVideo && this.#forwards(p.participantId, 'video'))), videoBeats),
         ...selectSlots(receiver.audioSlots, others(byLevel.filter((p) => p.sendingAudio && this.#forwards(p.participantId, 'audio'))), audioBeats),
       ];
       for (const { slot, source } of changes) {
