@@ -609,6 +609,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       case 'sfu-subscribe-offer':
       case 'sfu-candidate':
       case 'sfu-slots':
+      case 'sfu-layers':
         this.#topologies().find((t) => t.kind === 'sfu')?.handleSfuSignal(m);
         return;
       case 'topology':

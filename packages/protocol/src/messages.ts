@@ -282,6 +282,11 @@ export const SfuSlotSchema = z.object({
   kind: z.enum(['audio', 'video']),
   participantId: ParticipantIdSchema.nullable(),
 });
+/**
+ * SFU mode: which of this client's simulcast layers anyone needs now (by rid). The client pauses
+ * the others (`encodings[i].active = false`), so it does not encode pictures nobody watches.
+ */
+export const SfuLayersSchema = z.object({ type: z.literal('sfu-layers'), active: z.array(z.string().regex(/^[A-Za-z0-9]{1,16}$/)).max(8) });
 /** SFU mode: which participant each receiving slot carries; sent whenever that changes. */
 export const SfuSlotsSchema = z.object({ type: z.literal('sfu-slots'), slots: z.array(SfuSlotSchema).max(256) });
 /** Heartbeat reply. */
@@ -323,6 +328,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   SfuSubscribeOfferSchema,
   SfuCandidateSchema,
   SfuSlotsSchema,
+  SfuLayersSchema,
   PongSchema,
   ErrorMessageSchema,
   IceServersSchema,

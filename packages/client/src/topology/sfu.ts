@@ -110,6 +110,24 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
         });
         return;
       }
+      case 'sfu-layers': {
+        const active = new Set(signal.active);
+        this.#serially(async () => {
+          const sender = this.#video.sender;
+          const params = sender.getParameters();
+          if (!params.encodings?.length) return;
+          let changed = false;
+          for (const e of params.encodings) {
+            const on = e.rid === undefined || active.has(e.rid);
+            if (e.active !== on) {
+              e.active = on;
+              changed = true;
+            }
+          }
+          if (changed) await sender.setParameters(params);
+        });
+        return;
+      }
       case 'sfu-slots':
         this.#slots = signal.slots;
         this.#rebuildStreams();

@@ -12,7 +12,8 @@ export type SfuSignal =
   | ServerMessageOf<'sfu-publish-answer'>
   | ServerMessageOf<'sfu-subscribe-offer'>
   | ServerMessageOf<'sfu-candidate'>
-  | ServerMessageOf<'sfu-slots'>;
+  | ServerMessageOf<'sfu-slots'>
+  | ServerMessageOf<'sfu-layers'>;
 
 /** Tracks the local participant sends. Null means nothing for that kind. */
 export interface LocalTracks {

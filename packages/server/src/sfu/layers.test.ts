@@ -23,6 +23,11 @@ describe('simulcast layers', () => {
     assert.deepEqual(p.active(2000).map((l) => l.rid), ['q', 'h']);
   });
 
+  test('the layer index a tile height needs, for pausing the ones nobody needs', () => {
+    const p = new PublishedLayers(['q', 'h', 'f']);
+    assert.deepEqual([0, 100, 180, 200, 201, 360, 401, 720, 2000].map((h) => p.indexFor(h)), [-1, 0, 0, 0, 1, 1, 2, 2, 2]);
+  });
+
   test('a publisher without simulcast has one layer', () => {
     const p = new PublishedLayers([]);
     assert.equal(p.note(5, null, 100, 0)!.height, 720);

@@ -69,6 +69,14 @@ export class PublishedLayers {
     return layer;
   }
 
+  /** The index of the smallest layer at least (about) `height` tall, or the top one; -1 for 0. */
+  indexFor(height: number): number {
+    if (height <= 0) return -1;
+    const count = Math.max(1, this.rids.length);
+    for (let i = 0; i < count; i++) if (Math.round(this.topHeight / 2 ** (count - 1 - i)) >= height * 0.9) return i;
+    return count - 1;
+  }
+
   /** The layer an SSRC belongs to, or undefined. */
   bySsrc(ssrc: number): VideoLayer | undefined {
     return this.#bySsrc.get(ssrc);

@@ -62,6 +62,9 @@ export class SfuPeer {
   #ridBySsrc = new Map<number, string>();
   /** The publisher's video layers (one, without simulcast). */
   layers = new PublishedLayers([]);
+  /** As a publisher: how many of its simulcast layers (lowest first) it was told to send, and when the top one was last wanted. */
+  activeLayers = 3;
+  layersWantedAt = performance.now();
   /** As a receiver: the tile height (device pixels) it shows each participant at, from `sfu-view`. */
   readonly views = new Map<string, number>();
   /** As a receiver: its bandwidth estimate (REMB, bits per second) and when it came. */

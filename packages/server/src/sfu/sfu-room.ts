@@ -29,6 +29,8 @@ const DEFAULT_VIEW_HEIGHT = 360;
  * result makes the estimate fall below the rate, and the layers step down.
  */
 const ESTIMATE_HEADROOM = 1.5;
+/** A simulcast layer nobody has wanted for this long is paused at the publisher. */
+const LAYER_PAUSE_AFTER_MS = 5000;
 /** An estimate older than this no longer limits anything. */
 const ESTIMATE_STALE_MS = 5000;
 
@@ -242,6 +244,32 @@ export class SfuRoom {
           })),
         });
       }
+    }
+    this.#pauseUnwatchedLayers(now);
+  }
+
+  /**
+   * Tells each publisher which simulcast layers anyone needs: up to the largest any receiver's
+   * tile wants (the lowest always stays on, so a new viewer starts at once). A layer comes back
+   * at once when wanted, and is paused only after nobody wanted it for a while, so a viewer
+   * resizing a window does not make the publisher's encoder start and stop.
+   */
+  #pauseUnwatchedLayers(now: number): void {
+    for (const publisher of this.#peers.values()) {
+      const rids = publisher.layers.rids;
+      if (rids.length < 2) continue;
+      let wanted = 0;
+      for (const receiver of this.#peers.values()) {
+        if (receiver === publisher) continue;
+        if (!receiver.videoSlots.some((s) => s.participantId === publisher.participantId)) continue;
+        wanted = Math.max(wanted, publisher.layers.indexFor(receiver.views.get(publisher.participantId) ?? DEFAULT_VIEW_HEIGHT));
+      }
+      if (wanted >= publisher.activeLayers - 1) publisher.layersWantedAt = now;
+      const keep = now - publisher.layersWantedAt < LAYER_PAUSE_AFTER_MS;
+      const active = keep ? Math.max(publisher.activeLayers, wanted + 1) : wanted + 1;
+      if (active === publisher.activeLayers) continue;
+      publisher.activeLayers = active;
+      this.sendTo(publisher.participantId, { type: 'sfu-layers', active: rids.slice(0, active) });
     }
   }
 }
