@@ -22,7 +22,7 @@ test('SFU forced: six browsers, each decodes every other one’s video and recei
         const media = await remoteMedia(page);
         return others.every((n) => media.some((m) => m.name === n && m.framesDecoded > 0));
       },
-      { timeoutMs: 30_000, what: `${NAMES[i]} decodes video from all five others` },
+      { timeoutMs: 60_000, what: `${NAMES[i]} decodes video from all five others` },
     );
     const media = await remoteMedia(page);
     // Audio: the SFU forwards the three loudest; all fake microphones beep alike.
