@@ -22,7 +22,8 @@ import { ResumeTokens } from './signaling/resume-token.js';
 import { SignalingService } from './signaling/service.js';
 import { openDatabase } from './store/database.js';
 import { Sfu } from './sfu/sfu.js';
-import { freeUdpPort } from './network.js';
+import { freeUdpPort, localAddresses } from './network.js';
+import { fromSocket, type TransportAddress } from './turn/attributes.js';
 import { AccessControl } from './access/access-control.js';
 import { JoinAttemptLimiter } from './access/attempt-limiter.js';
 import { ClassRoomStore } from './access/class-rooms.js';
@@ -66,15 +67,19 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     topology: { mode: config.topology, threshold: config.sfuThreshold },
   });
   const turnSecret = config.turnSecret ?? (await ensureTurnSecret(config.dataDir));
-  const turn = config.turn && config.turnUrl.length === 0 ? await startTurn(config, turnSecret, tls, secret, log.child({ component: 'turn' })) : null;
+  // The SFU's port is chosen first: the relay lets relay-only browsers reach it (and nothing else here).
+  const sfuBind = config.host === '::' || config.host === '0.0.0.0' ? undefined : config.host;
+  const sfuPort = config.topology === 'mesh' ? null : config.sfuPort || (await freeUdpPort(sfuBind));
+  const sfuServices = sfuPort === null ? [] : sfuAddresses(sfuBind, sfuPort);
+  const turn = config.turn && config.turnUrl.length === 0 ? await startTurn(config, turnSecret, tls, secret, log.child({ component: 'turn' }), sfuServices) : null;
   const iceSource: IceServerSource =
     config.turnUrl.length > 0 ? { kind: 'external', urls: config.turnUrl, secret: turnSecret, ttlS: config.turnCredentialTtlS } :
     turn ? { kind: 'builtin', ports: turn.ports, secret: turnSecret, ttlS: config.turnCredentialTtlS } :
     { kind: 'none' };
   let sfu: Sfu | null = null;
-  if (config.topology !== 'mesh') {
-    const bindAddress = config.host === '::' || config.host === '0.0.0.0' ? undefined : config.host;
-    const port = config.sfuPort || (await freeUdpPort(bindAddress));
+  if (sfuPort !== null) {
+    const bindAddress = sfuBind;
+    const port = sfuPort;
     sfu = new Sfu(
       { network: { port, ...(bindAddress ? { bindAddress } : {}) }, lastN: config.lastN, audioSlots: 3 },
       (code, id, m) => signaling.sendTo(code, id, m),
@@ -215,3 +220,9 @@ function listen(server: HttpServer, port: number, host: string): Promise<number>
 }
 
 export { CloseCodes };
+
+/** Where the SFU takes media: its port on the bound address, or on every local one. */
+function sfuAddresses(bindAddress: string | undefined, port: number): TransportAddress[] {
+  const ips = bindAddress ? [bindAddress] : ['127.0.0.1', '::1', ...localAddresses().map((a) => a.address)];
+  return [...new Set(ips)].map((ip) => fromSocket(ip, port)).filter((a): a is TransportAddress => a !== null);
+}

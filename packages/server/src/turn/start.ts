@@ -2,11 +2,19 @@ import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LecternConfig } from '../config.js';
 import type { TlsMaterial } from '../data-dir.js';
+import type { TransportAddress } from './attributes.js';
 import { TurnServer } from './listeners.js';
 import { PeerPolicy } from './peer-policy.js';
 
 /** Starts the built-in relay from the server's config; a port clash becomes a readable error. */
-export async function startTurn(config: LecternConfig, secret: string, tls: TlsMaterial | null, serverSecret: Buffer, log: Logger): Promise<TurnServer> {
+export async function startTurn(
+  config: LecternConfig,
+  secret: string,
+  tls: TlsMaterial | null,
+  serverSecret: Buffer,
+  log: Logger,
+  services: TransportAddress[] = [],
+): Promise<TurnServer> {
   const turn = new TurnServer(
     {
       realm: config.turnRealm,
@@ -21,6 +29,7 @@ export async function startTurn(config: LecternConfig, secret: string, tls: TlsM
         relayPorts: config.turnRelayPorts,
       },
       log,
+      services: () => services,
     },
     {
       hosts: config.turnListen ?? [config.host],

@@ -269,6 +269,23 @@ describe('TURN core: permissions, channels, relaying', () => {
     assert.equal(codeOf(await withPeer(d, Method.ChannelBind, [addr('198.51.100.1', 443)], [channelNumber(0x4023)])), 0, 'allowed explicitly');
   });
 
+  test("the server's own services (the SFU's media port) are reachable through the relay, at that port only", async () => {
+    const sfu = createSocket('udp4');
+    sockets.push(sfu);
+    sfu.bind(0, '127.0.0.1');
+    await once(sfu, 'listening');
+    const sfuAddr = addr('127.0.0.1', sfu.address().port);
+    const { core, client } = setup({ services: [sfuAddr] });
+    const c = client();
+    await c.allocate();
+    assert.equal(codeOf(await withPeer(c, Method.ChannelBind, [sfuAddr], [channelNumber(0x4030)])), 0, 'the SFU port');
+    assert.equal(codeOf(await withPeer(c, Method.ChannelBind, [addr('127.0.0.1', 22)], [channelNumber(0x4031)])), 403, 'another port on the host');
+    const got = once(sfu, 'message');
+    await core.handle(c.link, encodeChannelData(0x4030, Buffer.from('stun to the sfu'), false));
+    const [data] = (await got) as [Buffer];
+    assert.equal(data.toString(), 'stun to the sfu');
+  });
+
   test('at most N permissions per allocation → 508', async () => {
     const { client } = setup({ limits: { permissionsPerAllocation: 3 } });
     const c = client();

@@ -57,6 +57,12 @@ export interface TurnCoreOptions {
    * the client came in on: a browser that reached us over IPv6 still asks for an IPv4 relay.
    */
   localAddresses?: () => TransportAddress[];
+  /**
+   * This server's own services a relayed client may reach (the SFU's media port on each of the
+   * server's addresses): a browser that can only use the relay still gets to the SFU. Like a
+   * relay address, such a peer is reachable at exactly that port, nothing else on the host.
+   */
+  services?: () => TransportAddress[];
 }
 
 /** Counters for the metrics endpoint. */
@@ -89,9 +95,14 @@ export class TurnCore {
     this.#gate = new PeerGate(
       options.policy,
       () => options.localAddresses?.() ?? [],
-      () => [...this.#byRelay.values()].map((a) => a.relay),
+      () => [...[...this.#byRelay.values()].map((a) => a.relay), ...(options.services?.() ?? [])],
     );
     this.#auth = new TurnAuthenticator(options.secret, options.realm, options.nonceKey, options.nonceLifetimeMs ?? 600_000);
+  }
+
+  #isService(peer: TransportAddress): boolean {
+    const key = addressKey(peer);
+    return (this.options.services?.() ?? []).some((s) => addressKey(s) === key);
   }
 
   get counters(): TurnCounters {
@@ -280,7 +291,7 @@ export class TurnCore {
       now,
       {
         relayed: (n) => (this.#bytes += n),
-        isRelayAddress: (peer) => this.#byRelay.has(addressKey(peer)),
+        isRelayAddress: (peer) => this.#byRelay.has(addressKey(peer)) || this.#isService(peer),
         now: this.#now,
       },
     );

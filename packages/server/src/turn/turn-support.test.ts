@@ -29,7 +29,7 @@ export const LIMITS: TurnLimits = {
 };
 
 export function makeCore(
-  options: { limits?: Partial<TurnLimits>; allow?: string[]; clock?: ManualClock; localAddresses?: TransportAddress[] } = {},
+  options: { limits?: Partial<TurnLimits>; allow?: string[]; clock?: ManualClock; localAddresses?: TransportAddress[]; services?: TransportAddress[] } = {},
 ): { core: TurnCore; clock: ManualClock } {
   const clock = options.clock ?? new ManualClock();
   const core = new TurnCore({
@@ -42,6 +42,7 @@ export function makeCore(
     log: pino({ level: 'silent' }),
     now: clock.now,
     localAddresses: () => options.localAddresses ?? [],
+    services: () => options.services ?? [],
   });
   return { core, clock };
 }
