@@ -18,6 +18,7 @@ import { ChatStore } from './chat/chat-store.js';
 import { createRequestHandler } from './http.js';
 import { RoomRegistry } from './rooms/registry.js';
 import { CloseCodes, Connection } from './signaling/connection.js';
+import { ConnectionAdmission, REFUSAL_STATUS } from './signaling/limits.js';
 import { ResumeTokens } from './signaling/resume-token.js';
 import { SignalingService } from './signaling/service.js';
 import { openDatabase } from './store/database.js';
@@ -74,6 +75,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     new ResumeTokens(secret),
     {
       heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
       iceServers: ({ participantId, host }) => iceServersFor(iceSource, participantId, host, config.host),
     },
     log.child({ component: 'signaling' }),
@@ -95,6 +97,8 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   http.requestTimeout = 30_000;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false });
+  const admission = new ConnectionAdmission({ perIp: config.maxConnectionsPerIp, total: config.maxConnections });
+  const rate = { ratePerS: config.messageRate, burst: config.messageBurst };
   let nextConn = 0;
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
@@ -103,9 +107,18 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       return;
     }
     socket.on('error', () => socket.destroy());
+    const remote = req.socket.remoteAddress ?? 'unknown';
+    // Refused before the upgrade: a flood of sockets costs no WebSocket state at all.
+    const refusal = admission.admit(remote);
+    if (refusal) {
+      const { status, text } = REFUSAL_STATUS[refusal];
+      log.debug({ remote, refusal }, 'connection refused: too many connections');
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    socket.once('close', () => admission.release(remote));
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const remote = req.socket.remoteAddress ?? 'unknown';
-      const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling);
+      const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling, rate);
       conn.requestHost = req.headers.host ?? (req.socket.localAddress ? `[${req.socket.localAddress}]` : null);
       signaling.add(conn);
       conn.log.debug({ remote }, 'connection opened');

@@ -10,6 +10,13 @@ import {
 } from '@lectern/protocol';
 import type { Participant, ParticipantLink } from '../rooms/participant.js';
 import type { Room } from '../rooms/room.js';
+import { TokenBucket, type MessageRate } from './limits.js';
+
+/**
+ * Most bytes queued towards one client before the server gives up on it: a client that stops
+ * reading its socket must not make the server hold its messages without end.
+ */
+export const MAX_SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** Application close codes (4000–4999 are ours). */
 export const CloseCodes = {
@@ -43,6 +50,9 @@ export interface ConnectionHandler {
 export class Connection implements ParticipantLink {
   #state: ConnectionState = 'handshake';
   lastSeen = Date.now();
+  /** When the socket opened; a connection still in `handshake` long after this is closed. */
+  readonly openedAt = Date.now();
+  readonly #bucket: TokenBucket;
   /** Assigned in `welcome`. */
   participantId = '';
   /** Session this connection may re-open (from a verified resume token). */
@@ -61,7 +71,9 @@ export class Connection implements ParticipantLink {
     readonly remoteAddress: string,
     readonly log: Logger,
     private readonly handler: ConnectionHandler,
+    rate: MessageRate,
   ) {
+    this.#bucket = new TokenBucket(rate);
     socket.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
     socket.on('close', () => this.#onClose());
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
@@ -80,6 +92,11 @@ export class Connection implements ParticipantLink {
 
   send(message: ServerMessage): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount > MAX_SEND_BUFFER_BYTES) {
+      this.log.info({ buffered: this.socket.bufferedAmount }, 'client does not read its socket; closing');
+      this.close(CloseCodes.POLICY, 'client is not reading');
+      return;
+    }
     this.socket.send(encodeMessage(message));
   }
 
@@ -98,6 +115,12 @@ export class Connection implements ParticipantLink {
     // A connection on its way out (timed out, replaced, shut down) speaks for no one.
     if (this.detached || this.socket.readyState !== this.socket.OPEN) return;
     this.lastSeen = Date.now();
+    if (!this.#bucket.take()) {
+      this.log.info('message rate exceeded; closing');
+      this.sendError(ErrorCodes.RATE_LIMITED, 'too many messages; this connection is closed');
+      this.close(CloseCodes.POLICY, 'message rate exceeded');
+      return;
+    }
     if (isBinary) {
       this.sendError(ErrorCodes.BAD_MESSAGE, 'binary frames are not accepted; send JSON text');
       return;
