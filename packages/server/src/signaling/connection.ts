@@ -94,7 +94,7 @@ export class Connection implements ParticipantLink {
     if (this.socket.readyState !== this.socket.OPEN) return;
     if (this.socket.bufferedAmount > MAX_SEND_BUFFER_BYTES) {
       this.log.info({ buffered: this.socket.bufferedAmount }, 'client does not read its socket; closing');
-      this.close(CloseCodes.POLICY, 'client is not reading');
+      this.close(CloseCodes.POLICY, 'client is not reading', true);
       return;
     }
     this.socket.send(encodeMessage(message));
@@ -104,11 +104,16 @@ export class Connection implements ParticipantLink {
     this.send(ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref });
   }
 
-  close(code: number, reason: string): void {
+  /**
+   * Starts the close handshake. `abusive`: read nothing more from this client (what it keeps
+   * sending stays in the kernel, and TCP slows it down) and drop it sooner.
+   */
+  close(code: number, reason: string, abusive = false): void {
     if (this.socket.readyState === this.socket.CLOSED || this.socket.readyState === this.socket.CLOSING) return;
     this.socket.close(code, reason);
+    if (abusive) this.socket.pause();
     // A peer that never answers the close handshake must not hold the socket open.
-    setTimeout(() => this.socket.terminate(), 2000).unref();
+    setTimeout(() => this.socket.terminate(), abusive ? 1000 : 2000).unref();
   }
 
   #onFrame(data: WebSocket.RawData, isBinary: boolean): void {
@@ -118,7 +123,7 @@ export class Connection implements ParticipantLink {
     if (!this.#bucket.take()) {
       this.log.info('message rate exceeded; closing');
       this.sendError(ErrorCodes.RATE_LIMITED, 'too many messages; this connection is closed');
-      this.close(CloseCodes.POLICY, 'message rate exceeded');
+      this.close(CloseCodes.POLICY, 'message rate exceeded', true);
       return;
     }
     if (isBinary) {
