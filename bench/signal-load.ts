@@ -118,4 +118,4 @@ export type WorkerReport =
   | { report: 'failed'; error: string };
 
 /** Server process → parent. */
-export type ServerReport = { report: 'ready'; port: number } | { report: 'stats'; cpuUs: number; rss: number };
+export type ServerReport = { report: 'ready'; port: number } | { report: 'stats'; cpuUs: number; rss: number; heap: number };

@@ -76,7 +76,8 @@ process.on('message', (m: { cmd: string; gc?: boolean }) => {
   // Collect before reading RSS only; a GC inside a timed phase would be billed to it.
   if (m.gc) (globalThis as { gc?: () => void }).gc?.();
   const cpu = process.cpuUsage();
-  send({ report: 'stats', cpuUs: cpu.user + cpu.system, rss: process.memoryUsage().rss });
+  const mem = process.memoryUsage();
+  send({ report: 'stats', cpuUs: cpu.user + cpu.system, rss: mem.rss, heap: mem.heapUsed + mem.external + mem.arrayBuffers });
 });
 process.on('disconnect', () => process.exit(0));
 send({ report: 'ready', port });

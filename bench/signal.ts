@@ -21,7 +21,7 @@ const SECONDS = env('BENCH_SECONDS', 60);
 const SAT_SECONDS = env('BENCH_SAT_SECONDS', 15);
 const FLOOD_SECONDS = env('BENCH_FLOOD_SECONDS', SECONDS);
 const WARMUP_S = env('BENCH_WARMUP_SECONDS', 3);
-const RATE = env('BENCH_RATE', 4);
+const RATE = env('BENCH_RATE', 1);
 const WINDOW = env('BENCH_WINDOW', 1);
 const FLOODERS = env('BENCH_FLOODERS', Math.round(CLIENTS / 5));
 const WORKERS = env('BENCH_WORKERS', 3);
@@ -75,7 +75,8 @@ async function serverStats(server: ChildProcess, gc: boolean): Promise<{ cpuUs: 
 }
 
 async function benchServer(kind: ServerKind): Promise<ServerResult> {
-  const server = fork(here('./signal-server.js'), [kind], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const extraArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean); // e.g. --cpu-prof
+  const server = fork(here('./signal-server.js'), [kind], { execArgv: ['--expose-gc', ...extraArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const workers: ChildProcess[] = [];
   try {
     const { port } = await nextReport<Extract<ServerReport, { report: 'ready' }>>(server, ['ready']);
@@ -143,7 +144,9 @@ async function benchServer(kind: ServerKind): Promise<ServerResult> {
     return result;
   } finally {
     for (const w of workers) w.kill();
-    server.kill();
+    // Disconnecting lets the server exit by itself (and write a --cpu-prof profile).
+    if (server.connected) server.disconnect();
+    setTimeout(() => server.kill('SIGKILL'), 5000).unref();
   }
 }
 

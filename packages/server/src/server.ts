@@ -106,20 +106,22 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     const remote = req.socket.remoteAddress ?? 'unknown';
     // Refused before the upgrade: a flood of sockets costs no WebSocket state at all.
-    const refusal = admission.admit(remote);
+    const refusal = admission.track(socket, remote);
     if (refusal) {
       const { status, text } = REFUSAL_STATUS[refusal];
       log.debug({ remote, refusal }, 'connection refused: too many connections');
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    socket.once('close', () => admission.release(remote));
+    // Read here, not in the callback: nothing long-lived may close over `req` (it would keep
+    // the whole request, headers and all, for the life of the connection).
+    const requestHost = req.headers.host ?? (req.socket.localAddress ? `[${req.socket.localAddress}]` : null);
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling, rate);
-      conn.requestHost = req.headers.host ?? (req.socket.localAddress ? `[${req.socket.localAddress}]` : null);
+      conn.requestHost = requestHost;
       signaling.add(conn);
       conn.log.debug({ remote }, 'connection opened');
     });
@@ -162,6 +164,10 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       return closing;
     },
   };
+}
+
+function destroySocket(this: Duplex): void {
+  this.destroy();
 }
 
 async function loadTls(config: LecternConfig, log: Logger): Promise<TlsMaterial> {

@@ -130,7 +130,8 @@ export class Connection implements ParticipantLink {
       this.sendError(ErrorCodes.BAD_MESSAGE, 'binary frames are not accepted; send JSON text');
       return;
     }
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    // ws hands over a Buffer (binaryType "nodebuffer"); decode it in place rather than copy it.
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
     const decoded = decodeClientMessage(text);
     if (!decoded.ok) {
       if (decoded.code === ErrorCodes.UNKNOWN_TYPE) this.log.info({ type: decoded.type }, 'ignored unknown message type');

@@ -70,6 +70,13 @@ export class ConnectionAdmission {
     return null;
   }
 
+  /** Admits a socket (see `admit`) and releases it when the socket closes. */
+  track(socket: { once(event: 'close', listener: () => void): unknown }, address: string): AdmissionRefusal | null {
+    const refusal = this.admit(address);
+    if (!refusal) socket.once('close', () => this.release(address));
+    return refusal;
+  }
+
   /** Forgets one socket from `address` (once per successful `admit`). */
   release(address: string): void {
     const key = addressKey(address);
