@@ -18,6 +18,8 @@ interface Pair {
 }
 
 const SETUP_CONCURRENCY = 25;
+/** A closed flooder comes back after this long (a misbehaving client's reconnect loop). */
+const FLOOD_RECONNECT_MS = Number(process.env.BENCH_FLOOD_RECONNECT_MS ?? 1000);
 const report = (r: WorkerReport): void => void process.send?.(r);
 
 let setup: Extract<WorkerCommand, { cmd: 'setup' }>;
@@ -103,7 +105,7 @@ async function runFlood(until: number): Promise<void> {
         });
         ws.on('close', () => {
           closedByServer++;
-          void sleep(50).then(() => reopen(i));
+          void sleep(FLOOD_RECONNECT_MS).then(() => reopen(i));
         });
         flooders[i] = ws;
         return;
@@ -112,7 +114,7 @@ async function runFlood(until: number): Promise<void> {
       }
     }
   };
-  flooders.forEach((ws, i) => ws.on('close', () => void sleep(50).then(() => reopen(i))));
+  flooders.forEach((ws, i) => ws.on('close', () => void sleep(FLOOD_RECONNECT_MS).then(() => reopen(i))));
   let n = 0;
   while (performance.now() < until) {
     for (const ws of flooders) {

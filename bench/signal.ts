@@ -158,20 +158,23 @@ async function main(): Promise<void> {
   console.log(`bench:signal — ${CLIENTS} clients in ${Math.floor(CLIENTS / 2)} pairs, ${WORKERS} load workers (+1 for flooders); fixed ${RATE} msg/s per pair for ${SECONDS} s, saturate window ${WINDOW} for ${SAT_SECONDS} s, flood ${FLOODERS} clients for ${FLOOD_SECONDS} s`);
   console.log(`Lectern limits in this run: ${JSON.stringify(LECTERN_BENCH_LIMITS)}`);
   const results: Partial<Record<ServerKind, ServerResult>> = {};
-  for (const kind of SERVER_KINDS) {
+  // BENCH_SERVERS=lectern runs one server alone (to profile it); the comparison needs all three.
+  const kinds = SERVER_KINDS.filter((k) => (process.env.BENCH_SERVERS ?? SERVER_KINDS.join(',')).split(',').includes(k));
+  for (const kind of kinds) {
     console.error(`${kind}: opening ${CLIENTS} connections…`);
     results[kind] = await benchServer(kind);
   }
   console.log(row(['server / phase', 'msg/s', 'p50 ms', 'p99 ms', 'lost', 'server CPU%', 'CPU ms/1k', 'RSS KB/conn']));
-  for (const kind of SERVER_KINDS) {
+  for (const kind of kinds) {
     const r = results[kind]!;
     for (const [mode, p] of Object.entries(r.phases)) {
       console.log(row([`${kind} ${mode}`, Math.round(p.msgsPerS), round(p.p50, 2), round(p.p99, 2), p.lost, round(p.cpuPct), round(p.cpuMsPerK, 1), round(r.rssPerConnKb, 1)]));
     }
   }
-  const lec = results.lectern!;
-  const peer = results.peerjs!;
-  const bare = results.bare!;
+  const lec = results.lectern;
+  const peer = results.peerjs;
+  const bare = results.bare;
+  if (!lec || !peer || !bare) return;
   const flood = lec.phases.flood;
   if (flood) console.log(`flood: ${flood.closedByServer} flooding sockets closed by Lectern (${flood.rateLimited} RATE_LIMITED errors seen); honest p99 ${round(flood.p99, 2)} ms with the flood vs ${round(lec.phases.fixed!.honestP99, 2)} ms without`);
   const honestLimited = (lec.phases.fixed?.rateLimited ?? 0) + (lec.phases.saturate?.rateLimited ?? 0);

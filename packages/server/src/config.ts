@@ -136,7 +136,7 @@ export const DEFAULTS: LecternConfig = {
   heartbeatTimeoutMs: 15000,
   handshakeTimeoutMs: 10000,
   messageRate: 50,
-  messageBurst: 200,
+  messageBurst: 100,
   maxConnectionsPerIp: 50,
   maxConnections: 10000,
   emptyRoomTtlMs: 10 * 60 * 1000,
