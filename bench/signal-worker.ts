@@ -91,30 +91,43 @@ function runSaturate(window: number): void {
   for (const p of pairs) for (let k = 0; k < window; k++) send(p, (p.step += 2));
 }
 
+/** The flooders' sockets: first the pairs' own, then whatever they reconnected with. */
+let flooders: WebSocket[] | null = null;
+let floodUntil = 0;
+
+/** Reconnects flooder `i` (after a pause) while its flood slice lasts; a hello, then it floods again. */
+async function reopenFlooder(i: number): Promise<void> {
+  await sleep(FLOOD_RECONNECT_MS);
+  while (performance.now() < floodUntil) {
+    try {
+      const ws = await open(`ws://127.0.0.1:${setup.port}/ws`);
+      ws.send('{"type":"hello","v":1}');
+      ws.on('message', (data) => {
+        if (String(data).includes('RATE_LIMITED')) rateLimited++;
+      });
+      ws.on('close', () => {
+        closedByServer++;
+        void reopenFlooder(i);
+      });
+      flooders![i] = ws;
+      return;
+    } catch {
+      await sleep(100);
+    }
+  }
+}
+
 /** Every socket floods: small valid messages as fast as the socket takes them; a closed one reconnects. */
 async function runFlood(until: number): Promise<void> {
-  const flooders: WebSocket[] = pairs.flatMap((p) => p.sides.map((s) => s.ws));
+  floodUntil = until;
+  if (!flooders) {
+    flooders = pairs.flatMap((p) => p.sides.map((s) => s.ws));
+    flooders.forEach((ws, i) => ws.on('close', () => void reopenFlooder(i)));
+  }
+  flooders.forEach((ws, i) => {
+    if (ws.readyState === WebSocket.CLOSED) void reopenFlooder(i);
+  });
   const junk = ['{"type":"ping","t":1}', '{"type":"nope"}', 'not json', PROTOCOLS[setup.kind].encode('candidate', pairs[0]!.sides[1].id, candidate(0))];
-  const reopen = async (i: number): Promise<void> => {
-    while (performance.now() < until) {
-      try {
-        const ws = await open(`ws://127.0.0.1:${setup.port}/ws`);
-        ws.send('{"type":"hello","v":1}');
-        ws.on('message', (data) => {
-          if (String(data).includes('RATE_LIMITED')) rateLimited++;
-        });
-        ws.on('close', () => {
-          closedByServer++;
-          void sleep(FLOOD_RECONNECT_MS).then(() => reopen(i));
-        });
-        flooders[i] = ws;
-        return;
-      } catch {
-        await sleep(100);
-      }
-    }
-  };
-  flooders.forEach((ws, i) => ws.on('close', () => void sleep(FLOOD_RECONNECT_MS).then(() => reopen(i))));
   let n = 0;
   while (performance.now() < until) {
     for (const ws of flooders) {
@@ -123,7 +136,6 @@ async function runFlood(until: number): Promise<void> {
     }
     await new Promise((r) => setImmediate(r));
   }
-  for (const ws of flooders) ws.terminate();
 }
 
 async function runPhase(cmd: Extract<WorkerCommand, { cmd: 'phase' }>): Promise<void> {
