@@ -191,7 +191,8 @@ async function interleave(turns: Array<{ rig: Rig; mode: Mode }>, seconds: numbe
   }
   turns.forEach((turn, i) => {
     const r = totals[i]!.result();
-    console.error(`  ${turn.rig.kind} ${turn.mode}: ${Math.round(r.msgsPerS)} msg/s, p99 ${round(r.p99, 2)} ms`);
+    const flood = turn.mode === 'flood' ? ` (${totals[i]!.floodersClosed} flooding sockets closed, ${r.rateLimited} RATE_LIMITED)` : '';
+    console.error(`  ${turn.rig.kind} ${turn.mode}: ${Math.round(r.msgsPerS)} msg/s, p99 ${round(r.p99, 2)} ms${flood}`);
   });
   return totals;
 }
