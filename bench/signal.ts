@@ -240,7 +240,7 @@ async function main(): Promise<void> {
   const bare = results.bare;
   if (!lec || !peer || !bare) return;
   const flood = lec.phases.flood;
-  if (flood) console.log(`flood: ${flood.closedByServer} flooding sockets closed by Lectern (${flood.rateLimited} RATE_LIMITED errors seen); honest p99 ${round(flood.p99, 2)} ms with the flood vs ${round(flood.honestP99, 2)} ms without (in turns)`);
+  if (flood) console.log(`flood: ${flood.rateLimited} RATE_LIMITED errors seen by flooders, ${flood.closedByServer} flooding sockets closed within their turn (a close can land after it); honest p99 ${round(flood.p99, 2)} ms with the flood vs ${round(flood.honestP99, 2)} ms without (in turns)`);
   const honestLimited = (lec.phases.fixed?.rateLimited ?? 0) + (lec.phases.saturate?.rateLimited ?? 0);
   console.log(`honest clients rate-limited by Lectern: ${honestLimited}; closed by the server: ${(lec.phases.fixed?.closedByServer ?? 0) + (lec.phases.saturate?.closedByServer ?? 0)}`);
   const value = lec.phases.saturate!.msgsPerS;
