@@ -28,6 +28,16 @@ export const DEFAULT_VIDEO_CONSTRAINTS: MediaTrackConstraints = {
 };
 
 /**
+ * Camera constraints for a class through the SFU: 1280×720, sent as three simulcast layers
+ * (720p, 360p, 180p) from which the server forwards each receiver the one its tile needs.
+ */
+export const SFU_VIDEO_CONSTRAINTS: MediaTrackConstraints = {
+  width: { ideal: 1280 },
+  height: { ideal: 720 },
+  frameRate: { ideal: 24, max: 30 },
+};
+
+/**
  * The local camera and microphone: opens what works (falling back to audio-only, video-only
  * or nothing), mutes, turns the camera off (and its light), and switches devices.
  */
@@ -112,6 +122,18 @@ export class LocalMedia extends TypedEmitter<LocalMediaEvents> {
       this.#cameraOff = false;
     }
     this.#announce();
+  }
+
+  /**
+   * Changes the camera's size and rate (e.g. {@link SFU_VIDEO_CONSTRAINTS} when a session moves
+   * to the SFU): applied to the running camera, and used for every later one. Device choice is
+   * kept. A camera that cannot do it keeps what it has.
+   */
+  async setVideoConstraints(constraints: MediaTrackConstraints): Promise<void> {
+    this.#videoConstraints = constraints;
+    const track = this.videoTrack;
+    if (!track || typeof track.applyConstraints !== 'function') return;
+    await track.applyConstraints({ ...constraints }).catch(() => {});
   }
 
   /** Switches to another microphone or camera. */

@@ -67,7 +67,7 @@ describe('RemoteParticipant', () => {
     const p = new RemoteParticipant('p1', 'Ada', false, true);
     assert.equal(p.connection, 'connecting');
     assert.equal(p.speaking, false);
-    p.update({ id: 'p1', name: 'Ada L.', muted: true, cameraOff: false });
+    p.update({ id: 'p1', name: 'Ada L.', muted: true, cameraOff: false, role: 'participant' });
     assert.deepEqual([p.name, p.muted, p.cameraOff], ['Ada L.', true, false]);
   });
 });

@@ -1,4 +1,4 @@
-import type { ParticipantInfo, ScreenShareInfo } from '@lectern/protocol';
+import type { ParticipantInfo, Role, ScreenShareInfo } from '@lectern/protocol';
 
 /** How the media link to a remote participant is doing, in terms a UI can show. */
 export type ParticipantConnection = 'connecting' | 'connected' | 'unstable' | 'failed' | 'reconnecting';
@@ -22,11 +22,14 @@ export class RemoteParticipant {
     public name: string,
     public muted: boolean,
     public cameraOff: boolean,
+    /** What they may do in the session: `host`, `cohost` or `participant`. */
+    public role: Role = 'participant',
   ) {}
 
   /** @internal Applies what the server says about them. */
   update(info: ParticipantInfo): void {
     this.name = info.name;
+    this.role = info.role;
     this.muted = info.muted;
     this.cameraOff = info.cameraOff;
   }
@@ -38,6 +41,8 @@ export interface LocalParticipantState {
   name: string;
   muted: boolean;
   cameraOff: boolean;
+  /** What this client may do in the session; the server grants it (`host` for a session's creator). */
+  role: Role;
   audioLevel: number;
   speaking: boolean;
   /** The screen this client shares, or null. */

@@ -1,98 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { ErrorCodes, LecternError, PROTOCOL_VERSION, type ParticipantInfo, type ServerMessageOf } from '@lectern/protocol';
-import { TypedEmitter } from './emitter.js';
-import {
-  FakeClock,
-  FakeMediaStream,
-  FakeTrack,
-  asTrack,
-  fakePeerConnections,
-  fakeSdp,
-  fakeTransports,
-  flush,
-  installFakeMediaStream,
-  welcome,
-  type FakeTransport,
-} from './fakes.test-helpers.js';
-import type { LocalMediaEvents } from './local-media.js';
+import { ErrorCodes, LecternError, PROTOCOL_VERSION } from '@lectern/protocol';
+import { FakeMediaStream, FakeTrack, fakeSdp, flush, installFakeMediaStream, welcome, type FakeTransport } from './fakes.test-helpers.js';
 import type { RemoteParticipant } from './participant.js';
-import { Room, type LocalMediaSource, type RoomOptions, type RoomState } from './room.js';
-
-const CODE = 'abc-defg-hjk';
-const GRACE = 5000;
-const alice: ParticipantInfo = { id: 'alice', name: 'Alice', muted: false, cameraOff: false };
-const bob: ParticipantInfo = { id: 'bob', name: 'Bob', muted: true, cameraOff: false };
-
-class FakeMedia extends TypedEmitter<LocalMediaEvents> implements LocalMediaSource {
-  tracks = { audio: asTrack(new FakeTrack('audio')), video: asTrack(new FakeTrack('video')) };
-  muted = false;
-  cameraOff = false;
-  setMuted(muted: boolean): void {
-    this.muted = muted;
-    this.emit('stateChanged', { muted, cameraOff: this.cameraOff });
-  }
-  async setCameraOff(off: boolean): Promise<void> {
-    this.cameraOff = off;
-    this.tracks = { ...this.tracks, video: off ? (null as unknown as MediaStreamTrack) : asTrack(new FakeTrack('video')) };
-    this.emit('tracksChanged', this.tracks);
-    this.emit('stateChanged', { muted: this.muted, cameraOff: off });
-  }
-}
-
-function joinedMsg(participants: ParticipantInfo[], over: Partial<ServerMessageOf<'joined'>> = {}): ServerMessageOf<'joined'> {
-  return {
-    type: 'joined',
-    code: CODE,
-    self: { id: 'self1', name: 'Me', muted: false, cameraOff: false },
-    participants,
-    topology: 'mesh',
-    maxParticipants: 8,
-    resumeToken: 'tok-1',
-    ...over,
-  };
-}
-
-function setup(over: Partial<RoomOptions> = {}) {
-  const clock = new FakeClock();
-  const transports = fakeTransports();
-  const pcs = fakePeerConnections();
-  const room = new Room({
-    url: 'wss://lectern.test/ws',
-    transport: transports.factory,
-    peerConnectionFactory: pcs.factory,
-    clock,
-    reconnectGraceMs: GRACE,
-    ...over,
-  });
-  const states: RoomState[] = [];
-  const log: string[] = [];
-  room.on('stateChanged', (s) => states.push(s));
-  room.on('participantJoined', (p) => log.push(`joined:${p.id}`));
-  room.on('participantLeft', (p, why) => log.push(`left:${p.id}:${why}`));
-  room.on('participantUpdated', (p) => log.push(`updated:${p.id}`));
-  const media = new FakeMedia();
-  return { clock, transports, pcs, room, states, log, media };
-}
-
-type Env = ReturnType<typeof setup>;
-
-async function connect(env: Env): Promise<FakeTransport> {
-  const done = env.room.connect();
-  const t = env.transports.last();
-  t.open();
-  t.receive(welcome());
-  await done;
-  return t;
-}
-
-async function join(env: Env, participants: ParticipantInfo[] = [alice, bob]): Promise<FakeTransport> {
-  const t = await connect(env);
-  const done = env.room.join(CODE, { name: 'Me', media: env.media });
-  t.receive(joinedMsg(participants));
-  await done;
-  return t;
-}
+import { CODE, GRACE, HOST_KEY, alice, bob, connect, join, joinedMsg, setup, type Env } from './room.test-helpers.js';
 
 /** Drops the socket, lets the retry fire, and completes a new handshake. */
 async function reconnect(env: Env, old: FakeTransport): Promise<FakeTransport> {
@@ -151,7 +62,7 @@ describe('Room', () => {
       const t = await connect(env);
       const created = env.room.createSession();
       assert.deepEqual(t.sent.at(-1), { type: 'create' });
-      t.receive({ type: 'created', code: CODE });
+      t.receive({ type: 'created', code: CODE, hostKey: HOST_KEY });
       assert.equal(await created, CODE);
     });
 
@@ -241,6 +152,57 @@ describe('Room', () => {
       assert.equal(code(done.error), ErrorCodes.SERVER_UNREACHABLE);
       assert.equal(env.room.state, 'connected');
       assert.deepEqual(t2.sentOf('join'), []);
+    });
+  });
+
+  describe('access', () => {
+    it('join sends the credentials; the server-fixed name wins; a rejoin resends the password only', async () => {
+      const env = setup();
+      const t = await connect(env);
+      const done = env.room.join(CODE, { name: 'Typed', media: env.media, password: 'pw', token: 'h.p.s', hostKey: 'k'.repeat(32) });
+      assert.deepEqual(t.sentOf('join')[0], {
+        type: 'join',
+        code: CODE,
+        name: 'Typed',
+        media: { muted: false, cameraOff: false },
+        password: 'pw',
+        hostKey: 'k'.repeat(32),
+        token: 'h.p.s',
+      });
+      t.receive(joinedMsg([], { self: { id: 'self1', name: 'Grace Hopper', muted: false, cameraOff: false, role: 'participant' } }));
+      await done;
+      assert.equal(env.room.localParticipant?.name, 'Grace Hopper');
+      const t2 = await reconnect(env, t);
+      const again = t2.sentOf('join')[0]!;
+      assert.equal(again.name, 'Grace Hopper');
+      assert.equal(again.password, 'pw');
+      assert.equal(again.hostKey, undefined, 'the server remembers the role');
+      assert.equal(again.token, undefined, 'an LMS token may have expired; the resume token replaces it');
+    });
+
+    it('a refused password rejects join with its code and leaves the room connected', async () => {
+      const env = setup();
+      const t = await connect(env);
+      const done = env.room.join(CODE, { name: 'Me', media: env.media });
+      t.receive({ type: 'join-error', code: 'PASSWORD_REQUIRED', message: 'this session needs a password' });
+      await assert.rejects(done, (e: unknown) => code(e) === ErrorCodes.PASSWORD_REQUIRED);
+      assert.equal(env.room.state, 'connected');
+    });
+
+    it('createSession and createClassRoom send their settings and return the answers; a server error rejects', async () => {
+      const env = setup();
+      const t = await connect(env);
+      const created = env.room.createSession({ password: 'pw' });
+      assert.deepEqual(t.sentOf('create')[0], { type: 'create', password: 'pw' });
+      t.receive({ type: 'created', code: CODE, hostKey: 'c'.repeat(43) });
+      assert.equal(await created, CODE);
+      const classRoom = env.room.createClassRoom({ name: 'Physics 101', lobby: true });
+      assert.deepEqual(t.sentOf('create-class-room')[0], { type: 'create-class-room', name: 'Physics 101', lobby: true });
+      t.receive({ type: 'class-room-created', code: CODE, name: 'Physics 101', hostKey: 'h'.repeat(32), password: false, lobby: true, maxParticipants: 6 });
+      assert.deepEqual(await classRoom, { code: CODE, name: 'Physics 101', hostKey: 'h'.repeat(32), password: false, lobby: true, maxParticipants: 6 });
+      const refused = env.room.createClassRoom({ name: 'Another' });
+      t.receive({ type: 'error', code: 'SERVER_BUSY', message: 'full', ref: 'create-class-room' });
+      await assert.rejects(refused, (e: unknown) => code(e) === ErrorCodes.SERVER_BUSY);
     });
   });
 

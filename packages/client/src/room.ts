@@ -3,16 +3,19 @@ import {
   LecternError,
   normalizeSessionCode,
   type ClientMessage,
+  type ClientMessageOf,
   type IceServer,
   type ParticipantInfo,
   type ServerMessage,
   type ServerMessageOf,
 } from '@lectern/protocol';
+import type { ClassRoomInfo, ClassRoomSettings, JoinCredentials } from './access.js';
 import { Chat } from './chat.js';
 import { TypedEmitter } from './emitter.js';
 import type { HashFactory } from './files/io.js';
 import { FileTransfers } from './files/transfers.js';
-import type { LocalMediaEvents } from './local-media.js';
+import { ActiveSpeakers } from './active-speakers.js';
+import { DEFAULT_VIDEO_CONSTRAINTS, SFU_VIDEO_CONSTRAINTS, type LocalMediaEvents } from './local-media.js';
 import { RemoteParticipant, SpeakingDetector, type LocalParticipantState } from './participant.js';
 import {
   systemClock,
@@ -23,6 +26,7 @@ import {
   type PeerConnectionFactory,
   type SignalTransportFactory,
 } from './ports.js';
+import { Moderation } from './moderation.js';
 import { RoomScreenShare } from './screen-share.js';
 import { SignalClient } from './signal-client.js';
 import { StateMachine } from './state.js';
@@ -32,30 +36,37 @@ import { SfuTopology } from './topology/sfu.js';
 import type { LocalScreenTracks, LocalTracks, RemoteMediaStats, Topology } from './topology/topology.js';
 
 /** Where a Room is in its life. */
-export type RoomState = 'idle' | 'connecting' | 'connected' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'closed';
+export type RoomState = 'idle' | 'connecting' | 'connected' | 'joining' | 'waiting' | 'joined' | 'reconnecting' | 'left' | 'closed';
 
 const TABLE: Record<RoomState, readonly RoomState[]> = {
   idle: ['connecting', 'closed'],
   connecting: ['connected', 'reconnecting', 'closed'],
   connected: ['joining', 'reconnecting', 'closed'],
-  joining: ['joined', 'connected', 'reconnecting', 'closed'],
+  joining: ['waiting', 'joined', 'connected', 'reconnecting', 'closed'],
+  // In the session's lobby, until a host admits (joined) or denies (connected).
+  waiting: ['joined', 'connected', 'reconnecting', 'closed'],
   joined: ['reconnecting', 'left', 'closed'],
   reconnecting: ['connected', 'joined', 'left', 'closed'],
   left: ['closed'],
   closed: [],
 };
 
+/** Why a participant left: on their own, lost connection, heartbeat timeout, or removed by a host. */
+export type LeaveReason = ServerMessageOf<'participant-left'>['reason'];
+
 /** Events of {@link Room}: the single list. */
 export type RoomEvents = {
   stateChanged: [state: RoomState, previous: RoomState];
   participantJoined: [participant: RemoteParticipant];
-  participantLeft: [participant: RemoteParticipant, reason: 'left' | 'disconnected' | 'timeout'];
+  participantLeft: [participant: RemoteParticipant, reason: LeaveReason];
   /** Name, mute, camera, stream, speaking, connection or shared screen of a participant changed. */
   participantUpdated: [participant: RemoteParticipant];
   /** The local participant's state changed (including starting or stopping a screen share). */
   localUpdated: [local: LocalParticipantState];
   /** Audio levels were sampled (about 5 times a second while joined). */
   audioLevels: [];
+  /** Who is speaking now changed (see {@link Room.activeSpeakers}). */
+  activeSpeakersChanged: [speakers: readonly string[]];
   /** A reconnect attempt is scheduled. */
   reconnectAttempt: [attempt: number, delayMs: number];
   /** The session could not be resumed after a reconnect; the room is now `left`. */
@@ -71,6 +82,8 @@ export interface LocalMediaSource {
   readonly cameraOff: boolean;
   setMuted(muted: boolean): void;
   setCameraOff(off: boolean): Promise<void>;
+  /** Changes the camera's size and rate (optional: a source without it keeps its own). */
+  setVideoConstraints?(constraints: MediaTrackConstraints): Promise<void>;
   on<E extends keyof LocalMediaEvents>(event: E, listener: (...args: LocalMediaEvents[E]) => void): () => void;
 }
 
@@ -90,6 +103,11 @@ export interface RoomOptions {
   fileHash?: HashFactory;
   /** How long a participant missing after a reconnect is kept before being dropped. */
   reconnectGraceMs?: number;
+  /**
+   * A {@link Room.identity} from an earlier Room: connect as that same participant (after a
+   * reload, or "Rejoin"), keeping its role; refused with REMOVED if a host removed it.
+   */
+  identity?: string | null;
   clock?: Clock;
 }
 
@@ -110,11 +128,18 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Streams the incoming topology has delivered, applied when it takes over. */
   #nextStreams = new Map<string, MediaStream>();
   #media: LocalMediaSource | null = null;
+  readonly #speakers = new ActiveSpeakers();
+  /** Shown video heights by participant, from {@link reportVideoSize}. */
+  readonly #views = new Map<string, number>();
   #mediaOff: Array<() => void> = [];
   #meter: AudioLevelMeter | null = null;
   #meterTrack: MediaStreamTrack | null = null;
   #levelTimer: unknown = null;
   #resumeToken: string | null = null;
+  /** A password that let us in, sent again on a rejoin (a token is not: the resume token replaces it). */
+  #credentials: Pick<JoinCredentials, 'password'> = {};
+  /** Host keys of sessions this room created (or a host link named), used on the first join only. */
+  readonly #hostKeys = new Map<string, string>();
   /** ICE servers renewed by `ice-servers` since the last `welcome`. */
   #iceServers: IceServer[] | null = null;
   #localDetector = new SpeakingDetector();
@@ -125,10 +150,15 @@ export class Room extends TypedEmitter<RoomEvents> {
   code: string | null = null;
   /** The session's chat: history, order, and an outbox that survives reconnects. */
   readonly chat: Chat;
+  /** Classroom controls: roles, host actions, lobby, raised hands, reactions, spotlight. */
+  readonly moderation: Moderation;
+  /** Cancels a join waiting in the lobby. */
+  #joinAbort: AbortController | null = null;
   localParticipant: LocalParticipantState | null = null;
 
   constructor(private readonly options: RoomOptions) {
     super();
+    this.#resumeToken = options.identity ?? null;
     this.#clock = options.clock ?? systemClock;
     this.#sm = new StateMachine<RoomState>('idle', TABLE, (to, from) => this.emit('stateChanged', to, from));
     this.#signal = new SignalClient({ url: options.url, transport: options.transport, clock: this.#clock, resumeToken: () => this.#resumeToken });
@@ -140,6 +170,13 @@ export class Room extends TypedEmitter<RoomEvents> {
       },
       () => this.#clock.now(),
     );
+    this.moderation = new Moderation({
+      send: (m) => this.#sm.state === 'joined' && this.#signal.send(m),
+      self: () => (this.localParticipant?.id ? { id: this.localParticipant.id, role: this.localParticipant.role } : null),
+      // A host turned our media off: do it (mesh relies on this; the SFU enforces it too).
+      comply: (action) => (action === 'mute' ? this.setMuted(true) : action === 'camera-off' ? void this.setCameraOff(true).catch(() => {}) : this.stopScreenShare()),
+      removed: (by) => this.#endSession(new LecternError(ErrorCodes.REMOVED, `You were removed from the session by ${by.name}`)),
+    });
     this.files = new FileTransfers({ nameOf: (id) => this.#participants.get(id)?.name ?? 'someone', clock: this.#clock, hash: options.fileHash });
     this.#signal.on('message', (m) => this.#onMessage(m));
     this.#signal.on('retry', (n, ms) => this.emit('reconnectAttempt', n, ms));
@@ -169,6 +206,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this.#sm.state;
   }
 
+  /** This participant's identity in its session (a server-signed token); see {@link RoomOptions.identity}. */
+  get identity(): string | null {
+    return this.#resumeToken;
+  }
+
   /** How media flows now: `mesh` (peer to peer) or `sfu` (through the server); null when not in a session. */
   get topology(): 'mesh' | 'sfu' | null {
     return this.#topology?.kind ?? null;
@@ -187,32 +229,61 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (this.#sm.can('connected')) this.#sm.transition('connected');
   }
 
-  /** Asks the server for a new session; returns its code. */
-  async createSession(): Promise<string> {
+  /**
+   * Asks the server for a new session; returns its code. With `password`, everyone who joins
+   * must give it (the creator too).
+   */
+  async createSession(options: { password?: string } = {}): Promise<string> {
     this.#requireState('connected', 'create a session');
-    const created = await this.#signal.request({ type: 'create' }, (m): m is ServerMessageOf<'created'> => m.type === 'created');
+    const created = await this.#request({ type: 'create', ...(options.password ? { password: options.password } : {}) }, 'created');
+    // Joining with the key makes this client the session's host.
+    this.#hostKeys.set(created.code, created.hostKey);
     return created.code;
   }
 
-  /** Joins a session by code (any spelling a person might type) and starts sending `media`. */
-  async join(code: string, options: { name: string; media: LocalMediaSource }): Promise<void> {
+  /**
+   * Stores a persistent class room on the server: a stable code (the student link) and a host
+   * key (the host link), shown only in this answer. Throws LecternError SERVER_BUSY when the
+   * server holds as many as it may.
+   */
+  async createClassRoom(settings: ClassRoomSettings): Promise<ClassRoomInfo> {
+    this.#requireState('connected', 'create a class room');
+    const { type: _type, ...info } = await this.#request({ type: 'create-class-room', ...settings }, 'class-room-created');
+    return info;
+  }
+
+  /** Sends a request; resolves with its answer of type `answer` (the server's `error` rejects). */
+  #request<T extends 'created' | 'class-room-created'>(message: ClientMessageOf<'create' | 'create-class-room'>, answer: T): Promise<ServerMessageOf<T>> {
+    return this.#signal.request(message, (m): m is ServerMessageOf<T> => m.type === answer);
+  }
+
+  /**
+   * Joins a session by code (any spelling a person might type) and starts sending `media`.
+   * `credentials` answer a password, carry an LMS join token, or a host key (a class room's
+   * host link). Throws LecternError: ROOM_NOT_FOUND, ROOM_FULL, PASSWORD_REQUIRED,
+   * WRONG_PASSWORD, WRONG_HOST_KEY, RATE_LIMITED, TOKEN_* and the like.
+   */
+  async join(code: string, options: { name: string; media: LocalMediaSource } & JoinCredentials): Promise<void> {
     this.#requireState('connected', 'join');
     const canonical = normalizeSessionCode(code);
     if (!canonical) throw new LecternError(ErrorCodes.INVALID_CODE, 'that is not a session code (it looks like abc-defg-hjk)');
     this.#sm.transition('joining');
     this.code = canonical;
     this.#media = options.media;
+    this.#credentials = options.password ? { password: options.password } : {};
+    if (options.hostKey) this.#hostKeys.set(canonical, options.hostKey);
     this.localParticipant = {
       id: '',
       name: options.name.trim(),
       muted: options.media.muted,
       cameraOff: options.media.cameraOff,
+      role: 'participant',
       audioLevel: 0,
       speaking: false,
       screen: null,
     };
     try {
-      const joined = await this.#sendJoin();
+      const joined = await this.#sendJoin(options.token);
       this.#sm.transition('joined');
       this.#applyJoined(joined, false);
       this.#attachMedia(options.media);
@@ -267,13 +338,37 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#screens.stop();
   }
 
+  /**
+   * Tells the SDK how large a participant's video is shown (its tile's height in device pixels;
+   * 0 when it is not visible, e.g. on another page of the grid: the SFU then sends none). Through the SFU this picks the simulcast layer the server
+   * forwards: small tiles get small pictures, an enlarged tile a sharp one. Call it when the
+   * layout changes; it is cheap and throttled.
+   */
+  reportVideoSize(participantId: string, height: number): void {
+    this.#views.set(participantId, Math.max(0, height));
+    for (const t of this.#topologies()) t.setVideoViews(this.#views);
+  }
+
+  /**
+   * Who is speaking now, most recent first (participant ids, the local one included): anyone
+   * heard within the last two seconds. Changes come as `activeSpeakersChanged`.
+   */
+  get activeSpeakers(): readonly string[] {
+    return this.#speakers.list;
+  }
+
   /** Receive-side media numbers for one participant (frames decoded, packets, candidate type). */
   getStats(participantId: string): Promise<RemoteMediaStats | null> {
     return this.#topology?.stats(participantId) ?? Promise.resolve(null);
   }
 
-  /** Leaves the session; others see you go at once. */
+  /** Leaves the session (or its lobby); others see you go at once. */
   leave(): void {
+    if (this.#sm.state === 'waiting') {
+      this.#signal.send({ type: 'leave' });
+      this.#joinAbort?.abort(); // join() rejects and goes back to `connected`
+      return;
+    }
     if (this.#sm.state !== 'joined' && this.#sm.state !== 'reconnecting') return;
     this.#signal.send({ type: 'leave' });
     this.#teardownSession();
@@ -295,12 +390,25 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (this.#sm.state !== state) throw new LecternError(ErrorCodes.INVALID_STATE, `cannot ${what} while ${this.#sm.state}`);
   }
 
-  #sendJoin(): Promise<ServerMessageOf<'joined'>> {
+  #sendJoin(token?: string): Promise<ServerMessageOf<'joined'>> {
     const media = this.#media!;
+    const hostKey = this.#hostKeys.get(this.code!);
+    // Only the first join carries the key: a member coming back keeps the role it has now.
+    const join: ClientMessageOf<'join'> = {
+      type: 'join',
+      code: this.code!,
+      name: this.localParticipant!.name,
+      media: { muted: media.muted, cameraOff: media.cameraOff },
+      ...this.#credentials,
+      ...(token ? { token } : {}),
+      ...(hostKey ? { hostKey } : {}),
+    };
+    this.#joinAbort = new AbortController();
     return this.#signal
       .request(
-        { type: 'join', code: this.code!, name: this.localParticipant!.name, media: { muted: media.muted, cameraOff: media.cameraOff } },
+        join,
         (m): m is ServerMessageOf<'joined'> | ServerMessageOf<'join-error'> => m.type === 'joined' || m.type === 'join-error',
+        { waitOn: (m) => m.type === 'lobby-waiting', signal: this.#joinAbort.signal },
       )
       .then((reply) => {
         if (reply.type === 'join-error') throw new LecternError(reply.code, reply.message);
@@ -311,7 +419,9 @@ export class Room extends TypedEmitter<RoomEvents> {
   #applyJoined(joined: ServerMessageOf<'joined'>, rejoin: boolean): void {
     this.#resumeToken = joined.resumeToken;
     this.code = joined.code;
-    this.localParticipant = { ...this.localParticipant!, id: joined.self.id };
+    this.#hostKeys.delete(joined.code);
+    // The server may have fixed the name (a join token names the person).
+    this.localParticipant = { ...this.localParticipant!, id: joined.self.id, name: joined.self.name, role: joined.self.role };
     if (!this.#topology || rejoin) {
       // After a reconnect every peer rebuilds its links to us, so we start afresh too.
       this.#cancelMigration();
@@ -347,6 +457,9 @@ export class Room extends TypedEmitter<RoomEvents> {
         ? new SfuTopology(options, this.options.peerConnectionFactory, send, tracks)
         : new MeshTopology(selfId, options, this.options.peerConnectionFactory, send);
     if (this.#media) topology.setLocalTracks(this.#media.tracks);
+    // Through the SFU the camera goes up once, as simulcast layers up to 720p; in mesh once per peer, at 360p.
+    void this.#media?.setVideoConstraints?.(kind === 'sfu' ? SFU_VIDEO_CONSTRAINTS : DEFAULT_VIDEO_CONSTRAINTS);
+    topology.setVideoViews(this.#views);
     topology.setLocalScreen(this.#screens.local);
     topology.on('remoteScreen', (id, stream, streamId) => this.#screens.received(id, stream, streamId));
     topology.on('remoteStream', (id, stream) => {
@@ -464,9 +577,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       const e = err instanceof LecternError ? err : new LecternError(ErrorCodes.INTERNAL, String(err));
       if (e.code === ErrorCodes.SERVER_UNREACHABLE) return; // dropped again; the next welcome retries
       if (this.#sm.state !== 'reconnecting') return;
-      this.#teardownSession();
-      this.#sm.transition('left');
-      this.emit('sessionEnded', e);
+      this.#endSession(e);
     }
   }
 
@@ -516,6 +627,20 @@ export class Room extends TypedEmitter<RoomEvents> {
         if (p) this.#screens.announced(p, m.screen);
         return;
       }
+      case 'role':
+        this.#roleChanged(m.participantId, m.role);
+        return;
+      case 'resume-token':
+        this.#resumeToken = m.resumeToken; // our role is about to change; this one carries it
+        return;
+      case 'lobby-waiting':
+        if (this.#sm.state === 'joining') this.#sm.transition('waiting');
+        return;
+      case 'room-state':
+      case 'moderation':
+      case 'reaction':
+        this.moderation.handle(m);
+        return;
       case 'chat':
       case 'chat-history':
       case 'chat-error':
@@ -534,6 +659,26 @@ export class Room extends TypedEmitter<RoomEvents> {
     }
   }
 
+  /** The session is over for us (after a failed resume, or removal by a host). */
+  #endSession(e: LecternError): void {
+    if (this.#sm.state !== 'joined' && this.#sm.state !== 'reconnecting') return;
+    this.#teardownSession();
+    this.#sm.transition('left');
+    this.emit('sessionEnded', e);
+  }
+
+  #roleChanged(id: string, role: ParticipantInfo['role']): void {
+    if (this.localParticipant && id === this.localParticipant.id) {
+      this.localParticipant = { ...this.localParticipant, role };
+      this.emit('localUpdated', this.localParticipant);
+      return;
+    }
+    const p = this.#participants.get(id);
+    if (!p) return;
+    p.role = role;
+    this.emit('participantUpdated', p);
+  }
+
   #upsert(info: ParticipantInfo): RemoteParticipant {
     let p = this.#participants.get(info.id);
     if (p) {
@@ -541,7 +686,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.#screens.announced(p, info.screen ?? null);
       return p;
     }
-    p = new RemoteParticipant(info.id, info.name, info.muted, info.cameraOff);
+    p = new RemoteParticipant(info.id, info.name, info.muted, info.cameraOff, info.role);
     p.screen = info.screen ?? null;
     this.#participants.set(p.id, p);
     this.#detectors.set(p.id, new SpeakingDetector());
@@ -549,11 +694,13 @@ export class Room extends TypedEmitter<RoomEvents> {
     return p;
   }
 
-  #drop(id: string, reason: 'left' | 'disconnected' | 'timeout'): void {
+  #drop(id: string, reason: LeaveReason): void {
     const p = this.#participants.get(id);
     this.#clearGrace(id);
     for (const t of this.#topologies()) t.removePeer(id);
     this.#nextStreams.delete(id);
+    this.#views.delete(id);
+    if (this.#speakers.remove(id)) this.emit('activeSpeakersChanged', this.#speakers.list);
     this.#topology?.removePeer(id);
     this.files.peerGone(id);
     if (!p) return;
@@ -610,6 +757,9 @@ export class Room extends TypedEmitter<RoomEvents> {
         if (speaking !== local.speaking) this.emit('localUpdated', this.localParticipant);
       }
     }
+    const speaking = [...this.#participants.values()].filter((p) => p.speaking).map((p) => p.id);
+    if (this.localParticipant?.speaking) speaking.push(this.localParticipant.id);
+    if (this.#speakers.update(speaking, now)) this.emit('activeSpeakersChanged', this.#speakers.list);
     this.emit('audioLevels');
   }
 
@@ -634,5 +784,6 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#participants.clear();
     this.#detectors.clear();
     this.chat.reset();
+    this.moderation.reset();
   }
 }

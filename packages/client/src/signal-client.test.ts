@@ -159,8 +159,8 @@ describe('SignalClient requests', () => {
     assert.deepEqual(t.sent.at(-1), { type: 'create' });
     t.receive({ type: 'pong', t: 1 });
     t.receive({ type: 'error', code: 'NOT_JOINED', message: 'not for create', ref: 'media-state' });
-    t.receive({ type: 'created', code: 'abc-defg-hjk' });
-    assert.deepEqual(await reply, { type: 'created', code: 'abc-defg-hjk' });
+    t.receive({ type: 'created', code: 'abc-defg-hjk', hostKey: 'k'.repeat(43) });
+    assert.deepEqual(await reply, { type: 'created', code: 'abc-defg-hjk', hostKey: 'k'.repeat(43) });
   });
 
   it('rejects with the code of an error whose ref names the request', async () => {
@@ -190,7 +190,7 @@ describe('SignalClient requests', () => {
     const before = clock.pending;
     const reply = client.request({ type: 'create' }, isCreated);
     assert.equal(clock.pending, before + 1);
-    t.receive({ type: 'created', code: 'abc-defg-hjk' });
+    t.receive({ type: 'created', code: 'abc-defg-hjk', hostKey: 'k'.repeat(43) });
     await reply;
     assert.equal(clock.pending, before);
   });

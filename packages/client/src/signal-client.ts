@@ -51,6 +51,14 @@ export interface SignalClientOptions {
   random?: () => number;
 }
 
+/** Options of {@link SignalClient.request}. */
+export interface RequestOptions {
+  /** A message that means "wait, the answer will come later": the request's timeout stops. */
+  waitOn?: (m: ServerMessage) => boolean;
+  /** Aborting rejects the request with INVALID_STATE. */
+  signal?: AbortSignal;
+}
+
 /**
  * The client end of the signaling protocol: handshake, heartbeat, request/reply with
  * timeouts, and reconnection with jittered exponential backoff until closed.
@@ -107,13 +115,19 @@ export class SignalClient extends TypedEmitter<SignalClientEvents> {
    * Sends `message` and resolves with the first server message that `match` accepts.
    * Rejects with the server's error, SIGNAL_TIMEOUT, or SERVER_UNREACHABLE if the channel drops.
    */
-  request<T extends ServerMessage>(message: ClientMessage, match: (m: ServerMessage) => m is T): Promise<T> {
+  request<T extends ServerMessage>(message: ClientMessage, match: (m: ServerMessage) => m is T, options: RequestOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const cleanup = () => {
         offMessage();
         offState();
+        options.signal?.removeEventListener('abort', onAbort);
         this.#clock.clearTimeout(timer);
       };
+      const onAbort = () => {
+        cleanup();
+        reject(new LecternError(ErrorCodes.INVALID_STATE, `"${message.type}" was cancelled`));
+      };
+      options.signal?.addEventListener('abort', onAbort);
       const timer = this.#clock.setTimeout(() => {
         cleanup();
         reject(new LecternError(ErrorCodes.SIGNAL_TIMEOUT, `no reply to "${message.type}" from the server`));
@@ -125,6 +139,9 @@ export class SignalClient extends TypedEmitter<SignalClientEvents> {
         } else if (m.type === 'error' && m.ref === message.type) {
           cleanup();
           reject(new LecternError(m.code, m.message));
+        } else if (options.waitOn?.(m)) {
+          // The server said the answer will take a while (a lobby): no deadline any more.
+          this.#clock.clearTimeout(timer);
         }
       });
       const offState = this.on('stateChanged', (s) => {

@@ -13,7 +13,10 @@ const CLIENT_EXAMPLES: ClientMessage[] = [
   { type: 'hello', v: 1 },
   { type: 'hello', v: 1, resume: 'body.mac' },
   { type: 'create' },
+  { type: 'create', password: 'pw' },
   { type: 'join', code: CODE, name: 'Ada', media: MEDIA },
+  { type: 'join', code: CODE, name: 'Ada', media: MEDIA, password: 'pw', token: 'a.b.c', hostKey: 'abcdefghijklmnop' },
+  { type: 'create-class-room', name: 'Physics 101', password: 'pw', lobby: false, maxParticipants: 30 },
   { type: 'leave' },
   { type: 'offer', to: 'p1', sdp: 'v=0\r\n' },
   { type: 'answer', to: 'p1', sdp: 'v=0\r\n' },
@@ -26,16 +29,37 @@ const CLIENT_EXAMPLES: ClientMessage[] = [
   { type: 'sfu-publish', sdp: 'v=0\r\n' },
   { type: 'sfu-subscribe-answer', sdp: 'v=0\r\n' },
   { type: 'sfu-candidate', pc: 'publish', candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0' } },
+  { type: 'sfu-view', views: [{ participantId: 'p1', height: 720 }, { participantId: 'p2', height: 0 }] },
   { type: 'ping', t: 12.5 },
+  { type: 'join', code: CODE, name: 'Ada', media: MEDIA, hostKey: 'k'.repeat(43) },
+  { type: 'mute', participantId: 'p1' },
+  { type: 'mute-all' },
+  { type: 'camera-off', participantId: 'p1' },
+  { type: 'stop-screen', participantId: 'p1' },
+  { type: 'remove', participantId: 'p1' },
+  { type: 'set-role', participantId: 'p1', role: 'cohost' },
+  { type: 'make-host', participantId: 'p1' },
+  { type: 'set-lock', locked: true },
+  { type: 'set-lobby', enabled: true },
+  { type: 'admit', participantId: 'p1' },
+  { type: 'admit-all' },
+  { type: 'deny', participantId: 'p1' },
+  { type: 'raise-hand', raised: true },
+  { type: 'lower-hand', participantId: 'p1' },
+  { type: 'reaction', emoji: '👏' },
+  { type: 'spotlight', spotlight: { participantId: 'p1', screen: false } },
+  { type: 'spotlight', spotlight: null },
 ];
 
-const INFO = { id: 'p1', name: 'Ada', muted: false, cameraOff: false };
+const INFO = { id: 'p1', name: 'Ada', muted: false, cameraOff: false, role: 'participant' as const };
 /** One valid example of every server message. */
 const SERVER_EXAMPLES: ServerMessage[] = [
   { type: 'welcome', v: 1, participantId: 'p1', resumed: false, heartbeatMs: 5000, maxMessageBytes: 65536, iceServers: [{ urls: 'stun:x' }] },
-  { type: 'created', code: CODE },
+  { type: 'created', code: CODE, hostKey: 'k'.repeat(43) },
   { type: 'joined', code: CODE, self: INFO, participants: [], topology: 'mesh', maxParticipants: 6, resumeToken: 't' },
   { type: 'join-error', code: 'ROOM_FULL', message: 'full' },
+  { type: 'join-error', code: 'RATE_LIMITED', message: 'wait', retryAfterMs: 1000 },
+  { type: 'class-room-created', code: CODE, name: 'Physics 101', hostKey: 'abcdefghijklmnop', password: false, lobby: true, maxParticipants: 6 },
   { type: 'participant-joined', participant: INFO },
   { type: 'participant-left', participantId: 'p1', reason: 'timeout' },
   { type: 'offer', from: 'p1', sdp: 'v=0' },
@@ -55,6 +79,12 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { type: 'error', code: 'BAD_MESSAGE', message: 'bad', ref: 'join' },
   { type: 'ice-servers', iceServers: [{ urls: 'stun:10.0.0.2:3478' }, { urls: ['turn:10.0.0.2:3478?transport=udp'], username: '1767225600:p1', credential: 'c2VjcmV0' }] },
   { type: 'bye', reason: 'shutdown' },
+  { type: 'room-state', locked: false, lobby: true, spotlight: null, hands: [{ participantId: 'p1', name: 'Ada' }], waiting: [{ id: 'p2', name: 'Bob' }] },
+  { type: 'role', participantId: 'p1', role: 'cohost' },
+  { type: 'moderation', action: 'mute', by: { id: 'p1', name: 'Ada' }, target: { id: 'p2', name: 'Bob' } },
+  { type: 'lobby-waiting', code: CODE },
+  { type: 'reaction', from: 'p1', emoji: '🎉' },
+  { type: 'resume-token', resumeToken: 'body.mac' },
 ];
 
 function expectError(result: DecodeResult<unknown>, code: string): string {
@@ -107,6 +137,13 @@ describe('codec: rejects bad frames without throwing', () => {
     for (const frame of ['{}', '{"t":1}', '{"type":1}', '{"type":null}', '{"type":["ping"]}', '{"type":{"x":1}}']) {
       const message = expectError(decodeClientMessage(frame), ErrorCodes.BAD_MESSAGE);
       assert.match(message, /type/);
+    }
+  });
+
+  test('sfu-view: heights out of range, non-integers and too many views → BAD_MESSAGE', () => {
+    const view = (views: unknown) => JSON.stringify({ type: 'sfu-view', views });
+    for (const views of [[{ participantId: 'p1', height: -1 }], [{ participantId: 'p1', height: 9000 }], [{ participantId: 'p1', height: 1.5 }], [{ height: 1 }], Array.from({ length: 101 }, () => ({ participantId: 'p1', height: 1 })), 'all']) {
+      expectError(decodeClientMessage(view(views)), ErrorCodes.BAD_MESSAGE);
     }
   });
 

@@ -23,7 +23,13 @@ export const ErrorCodes = {
   ALREADY_JOINED: 'ALREADY_JOINED',
   /** The addressee is not a participant of the sender's session. */
   PARTICIPANT_NOT_FOUND: 'PARTICIPANT_NOT_FOUND',
-  /** The sender may not do this. */
+  /** The session is locked: a host or co-host stopped new joins. */
+  ROOM_LOCKED: 'ROOM_LOCKED',
+  /** A host or co-host removed this participant from the session; they may not rejoin it. */
+  REMOVED: 'REMOVED',
+  /** A host or co-host turned this joiner away from the lobby. */
+  LOBBY_DENIED: 'LOBBY_DENIED',
+  /** The sender may not do this (for example a participant using a host control). */
   NOT_ALLOWED: 'NOT_ALLOWED',
   /** The server cannot take more sessions or connections right now. */
   SERVER_BUSY: 'SERVER_BUSY',
@@ -31,6 +37,28 @@ export const ErrorCodes = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** A chat message is longer than the limit (`MAX_CHAT_CHARS`). */
   CHAT_TOO_LONG: 'CHAT_TOO_LONG',
+  /** The session has a password and the join carried none. */
+  PASSWORD_REQUIRED: 'PASSWORD_REQUIRED',
+  /** The session password was wrong (failed attempts count towards the join rate limit). */
+  WRONG_PASSWORD: 'WRONG_PASSWORD',
+  /** A join token was given but this server accepts none (no JWT key is configured). */
+  TOKEN_NOT_ACCEPTED: 'TOKEN_NOT_ACCEPTED',
+  /** The join token is not a well-formed JWT, or lacks a required claim. */
+  TOKEN_INVALID: 'TOKEN_INVALID',
+  /** The join token is signed with an algorithm this server does not accept (`none`, or one its keys are not for). */
+  TOKEN_ALG_NOT_ALLOWED: 'TOKEN_ALG_NOT_ALLOWED',
+  /** The join token's signature does not verify against the configured key. */
+  TOKEN_BAD_SIGNATURE: 'TOKEN_BAD_SIGNATURE',
+  /** The join token has expired (`exp`). */
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** The join token is not valid yet (`nbf`). */
+  TOKEN_NOT_YET_VALID: 'TOKEN_NOT_YET_VALID',
+  /** The join token was issued for another session (`room`). */
+  TOKEN_WRONG_ROOM: 'TOKEN_WRONG_ROOM',
+  /** The join token was issued for another server (`aud`). */
+  TOKEN_WRONG_AUDIENCE: 'TOKEN_WRONG_AUDIENCE',
+  /** The host key given for a class room is wrong. */
+  WRONG_HOST_KEY: 'WRONG_HOST_KEY',
   /** The server failed while handling the message; it is logged. */
   INTERNAL: 'INTERNAL',
   /** Client: a signaling request got no answer in time. */

@@ -5,3 +5,4 @@ export * from './codec.js';
 export * from './session-code.js';
 export { assertNever } from './assert-never.js';
 export * from './file-transfer.js';
+export * from './moderation.js';

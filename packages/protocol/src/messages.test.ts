@@ -78,7 +78,11 @@ describe('shared schemas', () => {
   test('message type lists are complete and distinct', () => {
     assert.deepEqual(
       [...CLIENT_MESSAGE_TYPES].sort(),
-      ['answer', 'chat-send', 'create', 'hello', 'ice-candidate', 'join', 'leave', 'media-state', 'offer', 'ping', 'screen-share', 'sfu-candidate', 'sfu-publish', 'sfu-subscribe-answer'],
+      [
+        'admit', 'admit-all', 'answer', 'camera-off', 'chat-send', 'create', 'create-class-room', 'deny', 'hello', 'ice-candidate', 'join', 'leave', 'lower-hand',
+        'make-host', 'media-state', 'mute', 'mute-all', 'offer', 'ping', 'raise-hand', 'reaction', 'remove', 'screen-share', 'set-lobby', 'set-lock',
+        'set-role', 'sfu-candidate', 'sfu-publish', 'sfu-subscribe-answer', 'sfu-view', 'spotlight', 'stop-screen',
+      ],
     );
     assert.equal(new Set(SERVER_MESSAGE_TYPES).size, SERVER_MESSAGE_TYPES.length);
     for (const t of ['welcome', 'created', 'joined', 'join-error', 'participant-joined', 'participant-left', 'chat', 'chat-history', 'chat-error', 'pong', 'error', 'bye']) {

@@ -1,23 +1,15 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
 import { SESSION_CODE_PATTERN } from './session-code.js';
+import { ClassRoomNameSchema, DisplayNameSchema, HostKeySchema, ParticipantIdSchema, RoleSchema } from './primitives.js';
+import { MODERATION_CLIENT_SCHEMAS, MODERATION_SERVER_SCHEMAS } from './moderation.js';
+
+export { ClassRoomNameSchema, DisplayNameSchema, HostKeySchema, ParticipantIdSchema, RoleSchema, type Role } from './primitives.js';
 
 // ---- Shared pieces -------------------------------------------------------------------
 
-/** Server-assigned participant id. */
-export const ParticipantIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'invalid participant id');
 /** Canonical session code, `abc-defg-hjk`. */
 export const SessionCodeSchema = z.string().regex(SESSION_CODE_PATTERN, 'invalid session code');
-/** A display name: 1–64 characters after trimming, no control characters. */
-export const DisplayNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'name is empty')
-  .max(64, 'name is longer than 64 characters')
-  // eslint-disable-next-line no-control-regex
-  // C0/C1 controls, and bidi overrides that could make a name display as something else.
-  .refine((s) => !/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(s), 'name has control characters');
-
 /** What a participant is sending: microphone muted, camera off. */
 export const MediaStateSchema = z.object({ muted: z.boolean(), cameraOff: z.boolean() });
 /**
@@ -35,6 +27,8 @@ export const ParticipantInfoSchema = z.object({
   name: DisplayNameSchema,
   muted: z.boolean(),
   cameraOff: z.boolean(),
+  /** What they may do in the session; granted by the server only. */
+  role: RoleSchema,
   /** The screen they share; absent or null when they share none. */
   screen: ScreenShareInfoSchema.nullable().optional(),
 });
@@ -72,18 +66,44 @@ export const ChatEntrySchema = z.object({
   at: z.number().int().nonnegative(),
 });
 
+/** A session or class room password: 1–128 characters, compared exactly (no trimming). */
+export const PasswordSchema = z.string().min(1, 'password is empty').max(128, 'password is longer than 128 characters');
+/** A join token (a JWT an LMS issued); verified by the server only. */
+export const JoinTokenSchema = z.string().min(1).max(8192);
+
 // ---- Client → server -------------------------------------------------------------------
 
 /** Opens the handshake; `resume` is a token from an earlier `joined` to keep one's identity. */
 export const HelloSchema = z.object({ type: z.literal('hello'), v: z.number().int(), resume: z.string().max(512).optional() });
-/** Asks the server for a new session. */
-export const CreateSchema = z.object({ type: z.literal('create') });
-/** Joins a session by code. */
+/** Asks the server for a new session; with `password`, joiners must give it. */
+export const CreateSchema = z.object({ type: z.literal('create'), password: PasswordSchema.optional() });
+/**
+ * Joins a session by code. `hostKey` (from `created`, or a class room's host link) makes the
+ * joiner the host; without it the joiner is a participant (or keeps the role they had, when
+ * resuming). `password` answers a session password; `token` is a join token (JWT) from an
+ * LMS, which replaces the password and may make the joiner host.
+ */
 export const JoinSchema = z.object({
   type: z.literal('join'),
   code: SessionCodeSchema,
   name: DisplayNameSchema,
   media: MediaStateSchema,
+  password: PasswordSchema.optional(),
+  token: JoinTokenSchema.optional(),
+  hostKey: HostKeySchema.optional(),
+});
+/**
+ * Creates a persistent class room: a stable code (its student link) that survives server
+ * restarts, with its settings. The answer `class-room-created` carries the host key once.
+ */
+export const CreateClassRoomSchema = z.object({
+  type: z.literal('create-class-room'),
+  name: ClassRoomNameSchema,
+  password: PasswordSchema.optional(),
+  /** Joiners wait in the lobby until a host admits them; on unless set to false. */
+  lobby: z.boolean().optional(),
+  /** Most people in the room at once; the server's `--max-participants` when absent. */
+  maxParticipants: z.number().int().min(2).max(50).optional(),
 });
 /** Leaves the session. */
 export const LeaveSchema = z.object({ type: z.literal('leave') });
@@ -114,12 +134,28 @@ export const ChatSendSchema = z.object({
 });
 /** Which of a participant's two SFU connections a message is about. */
 export const SfuConnectionSchema = z.enum(['publish', 'subscribe']);
-/** SFU mode: the offer of the connection that sends one's audio and video to the server. */
-export const SfuPublishSchema = z.object({ type: z.literal('sfu-publish'), sdp: Sdp });
+/** A simulcast layer's name (rid) and the SSRC the browser sends it with. */
+export const SimulcastSsrcSchema = z.object({ rid: z.string().regex(/^[A-Za-z0-9]{1,16}$/), ssrc: z.number().int().min(1).max(0xffffffff) });
+/**
+ * SFU mode: the offer of the connection that sends one's audio and video to the server. A
+ * simulcast offer names its layers by rid but not their SSRCs; once the browser has chosen
+ * them (its stats show them), the client offers again with `ssrcs`, so the server can tell the
+ * layers' packets apart.
+ */
+export const SfuPublishSchema = z.object({ type: z.literal('sfu-publish'), sdp: Sdp, ssrcs: z.array(SimulcastSsrcSchema).max(8).optional() });
 /** SFU mode: the answer to the server's `sfu-subscribe-offer`. */
 export const SfuSubscribeAnswerSchema = z.object({ type: z.literal('sfu-subscribe-answer'), sdp: Sdp });
 /** SFU mode: a trickled ICE candidate for one of the two connections, in either direction. */
 export const SfuCandidateSchema = z.object({ type: z.literal('sfu-candidate'), pc: SfuConnectionSchema, candidate: IceCandidateSchema.nullable() });
+/**
+ * SFU mode: how large this client shows each participant's video, so the server forwards the
+ * simulcast layer that fits (height in device pixels; 0 when not visible). Replaces the last
+ * report; participants left out get the default (360).
+ */
+export const SfuViewSchema = z.object({
+  type: z.literal('sfu-view'),
+  views: z.array(z.object({ participantId: ParticipantIdSchema, height: z.number().int().min(0).max(8192) })).max(100),
+});
 /** Heartbeat; `t` is echoed back in `pong`. */
 export const PingSchema = z.object({ type: z.literal('ping'), t: z.number() });
 
@@ -128,6 +164,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   HelloSchema,
   CreateSchema,
   JoinSchema,
+  CreateClassRoomSchema,
   LeaveSchema,
   OfferSchema,
   AnswerSchema,
@@ -138,7 +175,9 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   SfuPublishSchema,
   SfuSubscribeAnswerSchema,
   SfuCandidateSchema,
+  SfuViewSchema,
   PingSchema,
+  ...MODERATION_CLIENT_SCHEMAS,
 ]);
 
 // ---- Server → client -------------------------------------------------------------------
@@ -153,8 +192,8 @@ export const WelcomeSchema = z.object({
   maxMessageBytes: z.number().int().positive(),
   iceServers: z.array(IceServerSchema),
 });
-/** A new session exists; join it with `join`. */
-export const CreatedSchema = z.object({ type: z.literal('created'), code: SessionCodeSchema });
+/** A new session exists; join it with `join`, passing `hostKey` to be its host. Keep the key secret. */
+export const CreatedSchema = z.object({ type: z.literal('created'), code: SessionCodeSchema, hostKey: HostKeySchema });
 /** The sender is now in the session; lists who else is there. */
 export const JoinedSchema = z.object({
   type: z.literal('joined'),
@@ -166,15 +205,33 @@ export const JoinedSchema = z.object({
   maxParticipants: z.number().int().positive(),
   resumeToken: z.string(),
 });
-/** The join was refused. */
-export const JoinErrorSchema = z.object({ type: z.literal('join-error'), code: z.enum(ERROR_CODES), message: z.string() });
+/** The join was refused; with `RATE_LIMITED`, `retryAfterMs` says when to try again. */
+export const JoinErrorSchema = z.object({
+  type: z.literal('join-error'),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  retryAfterMs: z.number().int().nonnegative().optional(),
+});
+/**
+ * A class room exists. `code` is its stable student link (`/<code>`); `hostKey` makes the
+ * host link (`/<code>#host=<hostKey>`) and is shown only this once (the server keeps a hash).
+ */
+export const ClassRoomCreatedSchema = z.object({
+  type: z.literal('class-room-created'),
+  code: SessionCodeSchema,
+  name: ClassRoomNameSchema,
+  hostKey: HostKeySchema,
+  password: z.boolean(),
+  lobby: z.boolean(),
+  maxParticipants: z.number().int().positive(),
+});
 /** Someone joined (or came back) to the session. */
 export const ParticipantJoinedSchema = z.object({ type: z.literal('participant-joined'), participant: ParticipantInfoSchema });
 /** Someone left the session. */
 export const ParticipantLeftSchema = z.object({
   type: z.literal('participant-left'),
   participantId: ParticipantIdSchema,
-  reason: z.enum(['left', 'disconnected', 'timeout']),
+  reason: z.enum(['left', 'disconnected', 'timeout', 'removed']),
 });
 /** An offer relayed from `from`. */
 export const RelayedOfferSchema = z.object({ type: z.literal('offer'), from: ParticipantIdSchema, sdp: Sdp });
@@ -250,6 +307,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   CreatedSchema,
   JoinedSchema,
   JoinErrorSchema,
+  ClassRoomCreatedSchema,
   ParticipantJoinedSchema,
   ParticipantLeftSchema,
   RelayedOfferSchema,
@@ -269,6 +327,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   ErrorMessageSchema,
   IceServersSchema,
   ByeSchema,
+  ...MODERATION_SERVER_SCHEMAS,
 ]);
 
 /** A message from client to server. */

@@ -23,7 +23,7 @@ describe('screen-share messages', () => {
   });
 
   test('participant info may carry the screen, or leave it out (older servers)', () => {
-    const base = { id: 'p1', name: 'Ada', muted: false, cameraOff: false };
+    const base = { id: 'p1', name: 'Ada', muted: false, cameraOff: false, role: 'participant' };
     assert.ok(ParticipantInfoSchema.safeParse(base).success);
     assert.ok(ParticipantInfoSchema.safeParse({ ...base, screen: null }).success);
     assert.deepEqual(ParticipantInfoSchema.parse({ ...base, screen: { streamId: 's1', audio: false } }).screen, { streamId: 's1', audio: false });

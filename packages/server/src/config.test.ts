@@ -236,3 +236,32 @@ describe('config: TURN relay', () => {
     assert.match(help, /49152-65535/);
   });
 });
+
+describe('config: access', () => {
+  const secret = 'x'.repeat(32);
+
+  test('origins, public URL, join limits and JWT keys from flags and env', () => {
+    const c = run(
+      ['--allowed-origins', 'https://lms.example.edu', '--allowed-origins', '*', '--public-url', 'https://class.example.edu/', '--jwt-secret', secret, '--join-limit-ip', '7'],
+      { LECTERN_JOIN_LIMIT_WINDOW: '5', LECTERN_JWT_AUDIENCE: 'lectern' },
+    );
+    assert.deepEqual(c.allowedOrigins, ['https://lms.example.edu', '*']);
+    assert.equal(c.publicUrl, 'https://class.example.edu/');
+    assert.equal(c.jwtSecret, secret);
+    assert.equal(c.jwtAudience, 'lectern');
+    assert.equal(c.joinLimitIp, 7);
+    assert.equal(c.joinLimitWindowS, 5);
+    assert.equal(run(['--jwt-public-key', 'key.pem', '--public-url', 'https://a.example']).jwtPublicKey, resolve('key.pem'));
+    assert.deepEqual(run([], { LECTERN_ALLOWED_ORIGINS: 'https://a.example, https://b.example:8443' }).allowedOrigins, ['https://a.example', 'https://b.example:8443']);
+  });
+
+  test('bad access options stop with one line', () => {
+    assert.match(configError(['--allowed-origins', 'lms.example.edu']).message, /origin like/);
+    assert.match(configError(['--allowed-origins', 'https://lms.example.edu/path']).message, /origin like/);
+    assert.match(configError(['--public-url', 'ftp://x']).message, /http/);
+    assert.match(configError(['--jwt-secret', secret]).message, /--public-url/);
+    assert.match(configError(['--jwt-secret', 'short', '--public-url', 'https://a.example']).message, /32 characters/);
+    assert.match(configError(['--jwt-public-key', 'a.pem', '--jwt-jwks', 'b.json', '--public-url', 'https://a.example']).message, /not both/);
+    assert.match(configError(['--join-limit-ip', '0']).message, /join-limit-ip/);
+  });
+});

@@ -67,9 +67,37 @@ export interface LecternConfig {
   turnBandwidthKbps: number;
   /** Relay port range, `min-max`. */
   turnRelayPorts: { min: number; max: number };
+  /** The URL people reach the server at (behind a proxy); its origin may open WebSockets and it is the join tokens' default audience. */
+  publicUrl: string | null;
+  /** Origins besides the server's own whose pages may open a WebSocket; `*` allows any. */
+  allowedOrigins: string[];
+  /** HS256 secret for join tokens. */
+  jwtSecret: string | null;
+  /** PEM public key file (RSA or P-256) for RS256/ES256 join tokens. */
+  jwtPublicKey: string | null;
+  /** JWKS file (JSON) for RS256/ES256 join tokens. */
+  jwtJwks: string | null;
+  /** The `aud` join tokens must carry; null means `publicUrl`. */
+  jwtAudience: string | null;
+  /** Failed join attempts one address may make on one session per window. */
+  joinLimitIpSession: number;
+  /** Failed join attempts one address may make per window. */
+  joinLimitIp: number;
+  /** Failed join attempts on one session per window, from everyone. */
+  joinLimitSession: number;
+  /** The join attempt window, in seconds. */
+  joinLimitWindowS: number;
+  /** Most class rooms the server stores. */
+  maxClassRooms: number;
+  /** Behind a reverse proxy: take the client's address from the last X-Forwarded-For entry. */
+  trustProxy: boolean;
+  /** Class rooms one address may make per day. */
+  classRoomsPerIp: number;
+  /** Class rooms nobody opened for this many days are deleted. */
+  classRoomIdleDays: number;
 }
 
-type Kind = 'int' | 'string' | 'bool' | 'level' | 'choice' | 'list' | 'cidrs' | 'urls' | 'range';
+type Kind = 'int' | 'string' | 'bool' | 'level' | 'choice' | 'list' | 'cidrs' | 'urls' | 'range' | 'url' | 'origins';
 interface OptionSpec {
   key: Exclude<keyof LecternConfig, 'webRoot'>;
   flag: string;
@@ -122,6 +150,20 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'turnMaxPermissions', flag: 'turn-max-permissions', kind: 'int', min: 1, max: 10000, help: 'peer addresses one allocation may reach' },
   { key: 'turnBandwidthKbps', flag: 'turn-bandwidth-kbps', kind: 'int', min: 0, max: 10000000, help: 'per-allocation relay cap in kbit/s (0: none)' },
   { key: 'turnRelayPorts', flag: 'turn-relay-ports', kind: 'range', help: 'UDP port range of relayed addresses, min-max' },
+  { key: 'publicUrl', flag: 'public-url', kind: 'url', help: 'URL people reach this server at (e.g. behind a proxy); join tokens\' default audience' },
+  { key: 'allowedOrigins', flag: 'allowed-origins', kind: 'origins', help: 'origin besides the server\'s own whose pages may connect, repeatable (* allows any)' },
+  { key: 'jwtSecret', flag: 'jwt-secret', kind: 'string', help: 'HS256 secret for LMS join tokens (32 characters or more)' },
+  { key: 'jwtPublicKey', flag: 'jwt-public-key', kind: 'string', help: 'PEM public key file (RSA or EC P-256) for RS256/ES256 join tokens' },
+  { key: 'jwtJwks', flag: 'jwt-jwks', kind: 'string', help: 'JWKS file for RS256/ES256 join tokens (instead of --jwt-public-key)' },
+  { key: 'jwtAudience', flag: 'jwt-audience', kind: 'string', help: 'the "aud" join tokens must carry (default: --public-url)' },
+  { key: 'joinLimitIpSession', flag: 'join-limit-ip-session', kind: 'int', min: 1, max: 100000, help: 'failed join attempts per address per session per window' },
+  { key: 'joinLimitIp', flag: 'join-limit-ip', kind: 'int', min: 1, max: 100000, help: 'failed join attempts per address per window' },
+  { key: 'joinLimitSession', flag: 'join-limit-session', kind: 'int', min: 1, max: 100000, help: 'failed join attempts per session per window, all addresses together' },
+  { key: 'joinLimitWindowS', flag: 'join-limit-window', kind: 'int', min: 1, max: 86400, help: 'seconds of the join attempt window' },
+  { key: 'maxClassRooms', flag: 'max-class-rooms', kind: 'int', min: 0, max: 1000000, help: 'most class rooms the server stores' },
+  { key: 'trustProxy', flag: 'trust-proxy', kind: 'bool', help: 'behind a reverse proxy: the client address is the last X-Forwarded-For entry' },
+  { key: 'classRoomsPerIp', flag: 'class-rooms-per-ip', kind: 'int', min: 1, max: 100000, help: 'class rooms one address may make per day' },
+  { key: 'classRoomIdleDays', flag: 'class-room-idle-days', kind: 'int', min: 1, max: 36500, help: 'delete class rooms nobody opened for this many days' },
 ];
 
 /** Defaults for every option. */
@@ -165,6 +207,20 @@ export const DEFAULTS: LecternConfig = {
   turnMaxPermissions: 32,
   turnBandwidthKbps: 20000,
   turnRelayPorts: { min: 49152, max: 65535 },
+  publicUrl: null,
+  allowedOrigins: [],
+  jwtSecret: null,
+  jwtPublicKey: null,
+  jwtJwks: null,
+  jwtAudience: null,
+  joinLimitIpSession: 10,
+  joinLimitIp: 30,
+  joinLimitSession: 60,
+  joinLimitWindowS: 60,
+  maxClassRooms: 1000,
+  trustProxy: false,
+  classRoomsPerIp: 20,
+  classRoomIdleDays: 365,
 };
 
 /** A configuration problem, reported as one line and exit code 2. */
@@ -214,12 +270,34 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   }
   if (config.http && config.certFile) throw new ConfigError('--http cannot be combined with --cert/--key');
   if (config.turnUrl.length > 0 && !config.turnSecret) throw new ConfigError('--turn-url needs --turn-secret (the external server\'s static-auth-secret)');
+  checkJoinTokens(config);
   config.dataDir = resolve(config.dataDir);
   if (config.database !== null && config.database !== ':memory:') config.database = resolve(config.database);
   return { kind: 'run', config };
 }
 
-const REPEATABLE: readonly Kind[] = ['list', 'cidrs', 'urls'];
+function checkJoinTokens(config: LecternConfig): void {
+  const keyed = config.jwtSecret !== null || config.jwtPublicKey !== null || config.jwtJwks !== null;
+  if (config.jwtPublicKey !== null && config.jwtJwks !== null) throw new ConfigError('give --jwt-public-key or --jwt-jwks, not both');
+  if (config.jwtSecret !== null && config.jwtSecret.length < 32) throw new ConfigError('--jwt-secret must be 32 characters or more');
+  if (keyed && config.jwtAudience === null && config.publicUrl === null) {
+    throw new ConfigError('join tokens need an audience: set --public-url (or --jwt-audience)');
+  }
+  if (config.jwtPublicKey !== null) config.jwtPublicKey = resolve(config.jwtPublicKey);
+  if (config.jwtJwks !== null) config.jwtJwks = resolve(config.jwtJwks);
+}
+
+const REPEATABLE: readonly Kind[] = ['list', 'cidrs', 'urls', 'origins'];
+
+/** An http(s) URL with nothing but scheme, host and port (`/` allowed): a web origin. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
 
 function convert(o: OptionSpec, raw: string | boolean | string[], source: string): unknown {
   const bad = (why: string): never => {
@@ -237,6 +315,7 @@ function convert(o: OptionSpec, raw: string | boolean | string[], source: string
         }
       }
       if (o.kind === 'urls' && !/^(turns?|stuns?):[^\s]+$/.test(item)) bad('must be a turn:, turns: or stun: URL');
+      if (o.kind === 'origins' && item !== '*' && !isOrigin(item)) bad('must be an origin like https://lms.example.edu, or *');
     }
     if (o.kind === 'list' && items.length === 0) bad('must not be empty');
     return items;
@@ -265,6 +344,11 @@ function convert(o: OptionSpec, raw: string | boolean | string[], source: string
     case 'choice': {
       const v = String(one).trim();
       if (!o.choices!.includes(v)) return bad(`must be one of ${o.choices!.join(', ')}`);
+      return v;
+    }
+    case 'url': {
+      const v = String(one).trim();
+      if (!/^https?:\/\/[^\s]+$/.test(v) || !URL.canParse(v)) return bad('must be an http:// or https:// URL');
       return v;
     }
     case 'range': {

@@ -50,6 +50,8 @@ export class TestClient {
   readonly closed: Promise<CloseInfo>;
   closeInfo: CloseInfo | null = null;
   participantId = '';
+  /** Host keys of the sessions this client created; its first join of one carries the key. */
+  readonly hostKeys = new Map<string, string>();
   #queue: ServerMessage[] = [];
   #waiters: Waiter[] = [];
   #pingSeq = 0;
@@ -137,6 +139,11 @@ export class TestClient {
     return this.#queue.filter((m) => type === undefined || m.type === type);
   }
 
+  /** Takes every unconsumed message (to start a check from a clean slate). */
+  drain(): ServerMessage[] {
+    return this.#queue.splice(0);
+  }
+
   /** Ping/pong round trip: everything the server sent before the pong has arrived. */
   async roundTrip(): Promise<void> {
     const t = 1e9 + ++this.#pingSeq;
@@ -153,11 +160,14 @@ export class TestClient {
 
   async create(): Promise<string> {
     this.send({ type: 'create' });
-    return (await this.next('created')).code;
+    const created = await this.next('created');
+    this.hostKeys.set(created.code, created.hostKey);
+    return created.code;
   }
 
   join(code: string, name: string, media = { muted: false, cameraOff: false }): void {
-    this.send({ type: 'join', code, name, media });
+    const hostKey = this.hostKeys.get(code);
+    this.send(hostKey ? { type: 'join', code, name, media, hostKey } : { type: 'join', code, name, media });
   }
 
   async joined(code: string, name: string, media = { muted: false, cameraOff: false }): Promise<ServerMessageOf<'joined'>> {
@@ -197,6 +207,8 @@ export class Live {
       webRoot: null,
       turnPort: 0,
       turnTlsPort: 0,
+      // Every test client comes from 127.0.0.1, and one server serves a whole file of tests.
+      maxConnectionsPerIp: 1000,
       ...overrides,
       dataDir,
     };
@@ -242,6 +254,7 @@ export class Live {
       if (!code) code = await c.create();
       await c.joined(code, name);
       await c.next('chat-history');
+      await c.next('room-state');
       clients.push(c);
     }
     for (let i = 0; i < clients.length; i++) {

@@ -24,6 +24,13 @@ import { SignalingService } from './signaling/service.js';
 import { openDatabase } from './store/database.js';
 import { Sfu } from './sfu/sfu.js';
 import { freeUdpPort } from './network.js';
+import { AccessControl } from './access/access-control.js';
+import { JoinAttemptLimiter } from './access/attempt-limiter.js';
+import { ClassRoomStore } from './access/class-rooms.js';
+import { SessionPasswordStore } from './access/session-passwords.js';
+import { loadJoinTokenVerifier } from './access/join-token-config.js';
+import { originAllowed } from './access/origin.js';
+import { clientAddress } from './access/client-address.js';
 
 /** A running Lectern server. */
 export interface LecternServer {
@@ -46,8 +53,14 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   const tls = config.http ? null : await loadTls(config, log);
   const db = openDatabase(config.database ?? join(config.dataDir, 'lectern.sqlite'));
   const chatStore = new ChatStore(db, { maxPerRoom: config.chatHistoryMax, maxAgeMs: config.chatHistoryHours * 3_600_000 });
+  const classRooms = new ClassRoomStore(db, config.classRoomIdleDays * 86_400_000);
+  const tokens = await loadJoinTokenVerifier(config).catch((err: unknown) => {
+    db.close();
+    throw err;
+  });
 
   const rooms = new RoomRegistry({
+    isReserved: (code) => classRooms.has(code),
     maxParticipants: config.maxParticipants,
     maxRooms: config.maxRooms,
     emptyRoomTtlMs: config.emptyRoomTtlMs,
@@ -81,6 +94,20 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     log.child({ component: 'signaling' }),
     new ChatService(chatStore, log.child({ component: 'chat' })),
     sfu,
+    new AccessControl(rooms, {
+      limiter: new JoinAttemptLimiter({
+        perIpSession: config.joinLimitIpSession,
+        perIp: config.joinLimitIp,
+        perSession: config.joinLimitSession,
+        windowMs: config.joinLimitWindowS * 1000,
+      }),
+      tokens,
+      classRooms,
+      sessionPasswords: new SessionPasswordStore(db),
+      maxClassRooms: config.maxClassRooms,
+      creations: new JoinAttemptLimiter({ perIp: config.classRoomsPerIp, perIpSession: config.classRoomsPerIp, perSession: config.classRoomsPerIp, windowMs: 86_400_000 }),
+      maxParticipants: config.maxParticipants,
+    }),
   );
   const startedAt = Date.now();
   const handler = createRequestHandler(config.webRoot, {
@@ -107,7 +134,13 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       return;
     }
     socket.on('error', destroySocket);
-    const remote = req.socket.remoteAddress ?? 'unknown';
+    const remote = clientAddress(req, config.trustProxy);
+    // Cross-site WebSocket hijacking: a page from a foreign origin is refused before the upgrade.
+    if (!originAllowed(req.headers.origin, req.headers.host, { allowed: config.allowedOrigins, publicUrl: config.publicUrl })) {
+      log.info({ origin: req.headers.origin, remote }, 'websocket from a foreign origin refused');
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 29\r\n\r\nthis origin may not connect\r\n');
+      return;
+    }
     // Refused before the upgrade: a flood of sockets costs no WebSocket state at all.
     const refusal = admission.track(socket, remote);
     if (refusal) {

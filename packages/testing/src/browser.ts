@@ -68,6 +68,7 @@ export interface PeerMedia {
   framesDecoded: number;
   audioPacketsReceived: number;
   frameWidth: number;
+  frameHeight: number;
   localCandidateType: string | null;
   localRelayProtocol: string | null;
   /** Their shared screen, apart from the camera. */
@@ -90,6 +91,7 @@ export function remoteMedia(page: Page): Promise<PeerMedia[]> {
         framesDecoded: s?.framesDecoded ?? 0,
         audioPacketsReceived: s?.audioPacketsReceived ?? 0,
         frameWidth: s?.frameWidth ?? 0,
+        frameHeight: s?.frameHeight ?? 0,
         localCandidateType: s?.localCandidateType ?? null,
         localRelayProtocol: s?.localRelayProtocol ?? null,
         screenFramesDecoded: s?.screen.framesDecoded ?? 0,
@@ -160,6 +162,7 @@ declare global {
           framesDecoded: number;
           audioPacketsReceived: number;
           frameWidth: number;
+          frameHeight: number;
           localCandidateType: string | null;
           localRelayProtocol: string | null;
           screen: { framesDecoded: number; frameWidth: number; audioPacketsReceived: number };

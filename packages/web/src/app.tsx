@@ -1,6 +1,17 @@
-import { useEffect, useState } from 'preact/hooks';
-import { checkBrowserSupport, createBrowserMedia, createBrowserRoom, type LocalMedia, type Room } from '@lectern/client';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import {
+  ErrorCodes,
+  LecternError,
+  checkBrowserSupport,
+  createBrowserMedia,
+  createBrowserRoom,
+  credentialsFromLink,
+  tokenName,
+  type LocalMedia,
+  type Room,
+} from '@lectern/client';
 import { Call } from './call.js';
+import { WaitingScreen } from './classroom.js';
 import { Home } from './home.js';
 import { useRoomEvents } from './hooks.js';
 import { PreJoin } from './prejoin.js';
@@ -21,9 +32,34 @@ declare global {
   }
 }
 
+/** Where this tab keeps its identity, so a reload or "Rejoin" comes back as the same person. */
+const IDENTITY_KEY = 'lectern:identity';
+
 function newRoom(): Room {
   const policy = new URLSearchParams(location.search).get('ice') === 'relay' ? 'relay' : 'all';
-  return createBrowserRoom({ iceTransportPolicy: policy });
+  let identity: string | null = null;
+  try {
+    identity = sessionStorage.getItem(IDENTITY_KEY);
+  } catch {
+    // storage blocked: every visit is a new participant
+  }
+  const room = createBrowserRoom({ iceTransportPolicy: policy, identity });
+  // `joined` makes the identity; localUpdated follows it.
+  room.on('localUpdated', () => {
+    if (room.state !== 'joined' || !room.identity) return;
+    try {
+      sessionStorage.setItem(IDENTITY_KEY, room.identity);
+    } catch {
+      // as above
+    }
+  });
+  return room;
+}
+
+/** The name in the link's join token, if it has one. */
+function tokenNameOf(url: Location): string | null {
+  const { token } = credentialsFromLink(url);
+  return token ? tokenName(token) : null;
 }
 
 /** The whole app: one Room per visit, views for each step. */
@@ -38,6 +74,10 @@ export function App() {
   });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The server said this session needs a password: the pre-join screen asks for it.
+  const [askPassword, setAskPassword] = useState(false);
+  /** Set when the user leaves the waiting room: the join that ends then is no error. */
+  const leftLobby = useRef(false);
   useRoomEvents(room, ['stateChanged']);
 
   useEffect(() => {
@@ -49,7 +89,8 @@ export function App() {
     if (unsupported) return;
     room.connect().catch(() => {});
     const offEnded = room.on('sessionEnded', (e) => {
-      setView({ kind: 'ended', code: room.code ?? '', message: describeError(e) });
+      // A removal names who did it ("You were removed from the session by Ana").
+      setView({ kind: 'ended', code: room.code ?? '', message: e.code === 'REMOVED' ? e.message : describeError(e) });
     });
     // Closing the tab says goodbye at once instead of waiting for a timeout.
     const bye = () => room.close();
@@ -90,17 +131,22 @@ export function App() {
     );
   }
 
-  const startCall = async (code: string | null, name: string, m: LocalMedia) => {
+  /** Joins `code`, or a new session (with `password`, if given) when null. */
+  const startCall = async (code: string | null, name: string, m: LocalMedia, password?: string) => {
     setBusy(true);
     setError(null);
+    leftLobby.current = false;
     rememberName(name);
     try {
-      const target = code ?? (await room.createSession());
-      await room.join(target, { name, media: m });
+      const target = code ?? (await room.createSession({ ...(password ? { password } : {}) }));
+      await room.join(target, { name, media: m, ...(code ? credentialsFromLink(location) : {}), ...(password ? { password } : {}) });
       navigate(target);
+      setAskPassword(false);
       setView({ kind: 'call' });
     } catch (err) {
-      setError(describeError(err));
+      const failure = err instanceof LecternError ? err.code : null;
+      if (failure === ErrorCodes.PASSWORD_REQUIRED || failure === ErrorCodes.WRONG_PASSWORD) setAskPassword(true);
+      if (!leftLobby.current) setError(describeError(err));
     } finally {
       setBusy(false);
     }
@@ -113,9 +159,22 @@ export function App() {
     room.close();
     setRoom(newRoom());
     setError(null);
-    navigate(next.kind === 'prejoin' ? next.code : null);
+    setAskPassword(false);
+    navigate(next.kind === 'prejoin' ? next.code : null, next.kind === 'prejoin' ? location.hash : '');
     setView(next);
   };
+
+  // The lobby: join() is still waiting for a host to let us in.
+  if (room.state === 'waiting') {
+    return (
+      <WaitingScreen
+        onLeave={() => {
+          leftLobby.current = true;
+          room.leave();
+        }}
+      />
+    );
+  }
 
   switch (view.kind) {
     case 'home':
@@ -129,12 +188,18 @@ export function App() {
             navigate(code);
             setView({ kind: 'prejoin', code });
           }}
-          onCreate={async (name) => {
+          onCreate={async (name, password) => {
             const m = media ?? createBrowserMedia();
             setMedia(m);
             const { problems } = await m.start();
             setMediaNotice(describeMediaProblems(problems, !!m.audioTrack, !!m.videoTrack));
-            await startCall(null, name, m);
+            await startCall(null, name, m, password);
+          }}
+          onCreateClassRoom={(settings) => room.createClassRoom(settings)}
+          onEnterClassRoom={(created) => {
+            setError(null);
+            navigate(created.code, `#host=${encodeURIComponent(created.hostKey)}`);
+            setView({ kind: 'prejoin', code: created.code });
           }}
         />
       );
@@ -147,7 +212,9 @@ export function App() {
           roomState={room.state}
           error={error}
           busy={busy}
-          onJoin={(name) => void startCall(view.code, name, media)}
+          askPassword={askPassword}
+          fixedName={tokenNameOf(location)}
+          onJoin={(name, password) => void startCall(view.code, name, media, password)}
           onHome={() => freshStart({ kind: 'home' })}
         />
       ) : null;

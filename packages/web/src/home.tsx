@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { normalizeSessionCode, type RoomState } from '@lectern/client';
+import { normalizeSessionCode, type ClassRoomInfo, type ClassRoomSettings, type RoomState } from '@lectern/client';
+import { NewClassRoom } from './class-room-form.js';
 import { rememberedName } from './route.js';
 import { ServerStatus } from './status.js';
 
@@ -8,17 +9,20 @@ export function Home(props: {
   roomState: RoomState;
   error: string | null;
   busy: boolean;
-  onCreate: (name: string) => void;
+  onCreate: (name: string, password: string | undefined) => void;
   onJoinCode: (code: string) => void;
+  onCreateClassRoom: (settings: ClassRoomSettings) => Promise<ClassRoomInfo>;
+  onEnterClassRoom: (room: ClassRoomInfo) => void;
 }) {
   const [name, setName] = useState(rememberedName());
   const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
   const [local, setLocal] = useState<string | null>(null);
   const create = (e: Event) => {
     e.preventDefault();
     if (!name.trim()) return setLocal('Enter your name first, so others know who you are.');
     setLocal(null);
-    props.onCreate(name.trim());
+    props.onCreate(name.trim(), password || undefined);
   };
   const join = (e: Event) => {
     e.preventDefault();
@@ -42,6 +46,15 @@ export function Home(props: {
         <h2>Start a session</h2>
         <label for="name">Your name</label>
         <input id="name" name="name" autocomplete="name" maxLength={64} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        <label for="session-password">Session password (optional)</label>
+        <input
+          id="session-password"
+          type="password"
+          autocomplete="new-password"
+          maxLength={128}
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+        />
         <button type="submit" class="primary" disabled={props.busy}>
           {props.busy ? 'Starting…' : 'New session'}
         </button>
@@ -61,6 +74,7 @@ export function Home(props: {
         />
         <button type="submit">Join</button>
       </form>
+      <NewClassRoom disabled={props.roomState !== 'connected'} onCreate={props.onCreateClassRoom} onEnter={props.onEnterClassRoom} />
     </main>
   );
 }

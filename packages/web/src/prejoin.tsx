@@ -12,15 +12,20 @@ export function PreJoin(props: {
   roomState: RoomState;
   error: string | null;
   busy: boolean;
-  onJoin: (name: string) => void;
+  /** The session needs a password (the server said so): show the field. */
+  askPassword: boolean;
+  /** The name a join token (LMS link) gives; the field then shows it and cannot be changed. */
+  fixedName: string | null;
+  onJoin: (name: string, password: string | undefined) => void;
   onHome: () => void;
 }) {
   const { media } = props;
-  const [name, setName] = useState(rememberedName());
+  const [name, setName] = useState(props.fixedName ?? rememberedName());
   const [devices, setDevices] = useState<{ audio: MediaDeviceInfo[]; video: MediaDeviceInfo[] }>({ audio: [], video: [] });
   const [, setTick] = useState(0);
   const [level, setLevel] = useState(0);
   const [local, setLocal] = useState<string | null>(null);
+  const [password, setPassword] = useState('');
   const ref = useVideoStream(media.videoTrack ? media.stream : null);
 
   useEffect(() => {
@@ -51,8 +56,9 @@ export function PreJoin(props: {
   const join = (e: Event) => {
     e.preventDefault();
     if (!name.trim()) return setLocal('Enter your name first, so others know who you are.');
+    if (props.askPassword && !password) return setLocal('Enter the session password. The host can tell you what it is.');
     setLocal(null);
-    props.onJoin(name.trim());
+    props.onJoin(name.trim(), props.askPassword ? password : undefined);
   };
   const error = local ?? props.error;
   return (
@@ -83,7 +89,14 @@ export function PreJoin(props: {
         </div>
         <form class="card" onSubmit={join}>
           <label for="pj-name">Your name</label>
-          <input id="pj-name" autocomplete="name" maxLength={64} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <input id="pj-name" autocomplete="name" maxLength={64} value={name} readOnly={props.fixedName !== null} onInput={(e) => setName(e.currentTarget.value)} />
+          {props.fixedName !== null && <p class="muted-text">Your name comes from your learning platform.</p>}
+          {props.askPassword && (
+            <>
+              <label for="pj-password">Session password</label>
+              <input id="pj-password" type="password" autocomplete="current-password" maxLength={128} value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+            </>
+          )}
           <label for="pj-mic">Microphone</label>
           <select id="pj-mic" disabled={devices.audio.length === 0} value={media.audioDeviceId ?? ''} onChange={(e) => void media.switchDevice('audio', e.currentTarget.value)}>
             {devices.audio.length === 0 && <option value="">No microphone</option>}

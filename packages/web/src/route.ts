@@ -11,10 +11,10 @@ export function sessionLink(code: string): string {
   return `${location.origin}/${code}`;
 }
 
-/** Changes the address without reloading. */
-export function navigate(code: string | null): void {
+/** Changes the address without reloading; `hash` (e.g. `#host=…`) rides along when given. */
+export function navigate(code: string | null, hash = ''): void {
   const path = code ? `/${code}` : '/';
-  if (location.pathname !== path) history.pushState(null, '', path);
+  if (location.pathname !== path || (hash && location.hash !== hash)) history.pushState(null, '', `${path}${hash}`);
 }
 
 const NAME_KEY = 'lectern.name';

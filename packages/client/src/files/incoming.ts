@@ -1,5 +1,5 @@
 import type { FileMessage } from '@lectern/protocol';
-import { BlobSink, type FileSink, type IncrementalHash } from './io.js';
+import type { FileSink, IncrementalHash } from './io.js';
 import { sanitizeFileName } from './names.js';
 import { FileTransfer, type TransferChannel, type TransferDeps, type TransferInfo } from './transfer.js';
 
@@ -38,9 +38,9 @@ export class IncomingTransfer extends FileTransfer {
   }
 
   /**
-   * Accepts the file. Without a sink it is kept in memory (as a Blob from parts) and offered
-   * through {@link file} once verified; with one (e.g. a file on disk) it is streamed there and
-   * committed only once verified.
+   * Accepts the file. Without a sink it is kept in memory (as a Blob from parts, gathered where
+   * it is hashed) and offered through {@link file} once verified; with one (e.g. a file on disk)
+   * it is streamed there and committed only once verified.
    */
   async accept(sink?: FileSink): Promise<void> {
     if (this.state !== 'offered' || this.#accepting) {
@@ -48,9 +48,9 @@ export class IncomingTransfer extends FileTransfer {
       return;
     }
     this.#accepting = true;
-    this.#sink = sink ?? new BlobSink(this.mime);
+    this.#sink = sink ?? null;
     try {
-      this.#hash = await this.deps.hash();
+      this.#hash = await this.deps.hash(sink ? {} : { keep: { mime: this.mime } });
     } catch (err) {
       this.fail('write', err instanceof Error ? err.message : String(err), false, true);
       return;
@@ -92,18 +92,22 @@ export class IncomingTransfer extends FileTransfer {
 
   protected onBytes(chunk: Uint8Array): void {
     if (this.state !== 'transferring') return this.fail('protocol', 'file data before accept or after file-done', false, true);
-    this.#received += chunk.length;
+    const length = chunk.length; // read now: the hash may take the buffer over (detach it)
+    this.#received += length;
     if (this.#received > this.size) return this.fail('too-large', `more than the announced ${this.size} bytes`, false, true);
-    this.#hashBytes(chunk);
-    const sink = this.#sink!;
+    const sink = this.#sink;
     const hash = this.#hash!;
+    // In memory, the hash keeps the bytes: each received buffer is handed over whole (no copy).
+    // A sink writes them later, so the hash gets copies then.
+    if (sink) this.#hashBytes(chunk);
+    else hash.update(chunk as Uint8Array<ArrayBuffer>);
     this.#writes = this.#writes.then(async () => {
       if (this.final) return;
-      await sink.write(chunk);
+      if (sink) await sink.write(chunk);
       // A hash that falls behind holds back acknowledgements, and so the sender.
       if (hash.pendingBytes > HASH_LAG_BYTES) await hash.drained(HASH_LAG_BYTES / 2);
       if (this.final) return;
-      this.#stored += chunk.length;
+      this.#stored += length;
       this.reportProgress(this.#stored);
       const { ackEveryBytes } = this.deps.tuning;
       if (this.#stored - this.#ackedAt >= ackEveryBytes) {
@@ -153,8 +157,9 @@ export class IncomingTransfer extends FileTransfer {
       const actual = await hash.digestHex();
       if (this.final) return;
       if (actual !== expected) return this.fail('integrity', 'SHA-256 does not match', false, true);
-      const file = await this.#sink!.close();
+      const file = this.#sink ? await this.#sink.close() : await hash.kept();
       if (this.final) return;
+      if (!this.#sink && !file) return this.fail('write', 'the received bytes were not kept', false, true);
       this.#file = file;
       this.reportProgress(this.size, true);
       this.send({ type: 'file-received', id: this.id });

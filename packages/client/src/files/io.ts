@@ -13,26 +13,48 @@ export interface IncrementalHash {
   drained(bytes: number): Promise<void>;
   /** Lower-case hex digest of everything added. */
   digestHex(): Promise<string>;
-  /** Frees what the hash holds (a worker). Idempotent. */
+  /**
+   * Everything added, as one Blob, when the hash was made with {@link HashOptions.keep}; else
+   * null. Call after {@link digestHex}.
+   */
+  kept(): Promise<Blob | null>;
+  /** Frees what the hash holds (a worker, kept bytes). Idempotent. */
   close(): void;
 }
 
+/** How to make a hash. */
+export interface HashOptions {
+  /**
+   * Also keep the bytes, as a Blob of this MIME type. A receiver without a sink uses it: the
+   * hash takes each received buffer over anyway, so it stores them where it hashes them (in a
+   * worker, off the page's thread) instead of the page copying every byte twice.
+   */
+  keep?: { mime: string };
+}
+
 /** Makes a fresh incremental hash. Injectable: browsers hash in a worker, tests fake a corrupt digest. */
-export type HashFactory = () => Promise<IncrementalHash>;
+export type HashFactory = (options?: HashOptions) => Promise<IncrementalHash>;
 
 /**
  * SHA-256 from hash-wasm (WebAssembly) on the calling thread: streaming, unlike SubtleCrypto.
  * Browsers use the same code in a worker (`browser/hash-worker.ts`) so hashing overlaps I/O.
  */
-export const sha256: HashFactory = async () => {
+export const sha256: HashFactory = async (options = {}) => {
   const h = await createSHA256();
   h.init();
+  let store = options.keep ? new BlobSink(options.keep.mime) : null;
   return {
-    update: (d) => void h.update(d),
+    update: (d) => {
+      h.update(d);
+      store?.write(d);
+    },
     pendingBytes: 0,
     drained: () => Promise.resolve(),
     digestHex: async () => h.digest('hex'),
-    close: () => {},
+    kept: async () => (store ? store.close() : null),
+    close: () => {
+      store = null;
+    },
   };
 };
 

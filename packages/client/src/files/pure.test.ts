@@ -71,6 +71,17 @@ test('the incremental SHA-256 matches a one-shot digest', async () => {
   const h = await sha256();
   for (let i = 0; i < bytes.length; i += 7777) h.update(bytes.subarray(i, i + 7777));
   assert.equal(await h.digestHex(), createHash('sha256').update(bytes).digest('hex'));
+  assert.equal(await h.kept(), null, 'keeps nothing unless asked');
+});
+
+test('a hash made to keep the bytes returns them, in order, as a Blob of the given type', async () => {
+  const bytes = randomBytes(50_000);
+  const h = await sha256({ keep: { mime: 'application/x-test' } });
+  for (let i = 0; i < bytes.length; i += 4096) h.update(bytes.subarray(i, i + 4096));
+  assert.equal(await h.digestHex(), createHash('sha256').update(bytes).digest('hex'));
+  const blob = (await h.kept())!;
+  assert.equal(blob.type, 'application/x-test');
+  assert.deepEqual(Buffer.from(await blob.arrayBuffer()), bytes);
 });
 
 test('BlobSink assembles parts in order into one Blob', async () => {

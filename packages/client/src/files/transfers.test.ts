@@ -86,6 +86,29 @@ test('a file arrives whole and verified; progress is monotonic on both sides; bu
   assert.ok(topo.a.channels[0]!.maxBuffered <= TUNING.highWaterBytes + 1024, 'the channel buffer never passed high water');
 });
 
+test('a receiver whose hash takes each buffer over (detaches it, as the worker does) still completes', async () => {
+  const takesOver: HashFactory = async (options) => {
+    const h = await sha256(options);
+    return {
+      ...h,
+      update: (d) => {
+        const copy = d.slice();
+        if (d.byteOffset === 0 && d.byteLength === d.buffer.byteLength) structuredClone(d.buffer, { transfer: [d.buffer] });
+        h.update(copy);
+      },
+    };
+  };
+  const { alice, offered } = setup({ receiverHash: takesOver });
+  const bytes = new Uint8Array(randomBytes(1024 * 1024 + 7));
+  const [out] = alice.send(file(bytes), ['b']);
+  const incoming = await offered;
+  const received = recordProgress(incoming);
+  await incoming.accept();
+  await Promise.all([reach(incoming, 'complete'), reach(out!, 'complete')]);
+  assert.deepEqual(Buffer.from(await incoming.file!.arrayBuffer()), Buffer.from(bytes));
+  assertMonotonic(received, bytes.length);
+});
+
 test('a zero-byte file completes with the empty SHA-256', async () => {
   const { alice, offered } = setup();
   const [out] = alice.send(file(new Uint8Array(0), ''), ['b']);

@@ -75,6 +75,10 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
     for (const link of this.#links.values()) link.setLocalScreen(screen);
   }
 
+  setVideoViews(): void {
+    // Each peer sends one stream sized for a grid; there is no layer to pick.
+  }
+
   setIceServers(iceServers: IceServer[]): void {
     this.options.iceServers = iceServers;
     for (const link of this.#links.values()) link.setIceServers(iceServers);

@@ -5,6 +5,20 @@ import { summarizeInboundStats } from './stats.js';
 import type { InboundSignal, LocalTracks, RemoteMediaStats, SfuSignal, Topology, TopologyEvents, TopologyOptions } from './topology.js';
 
 /**
+ * The camera goes up as three simulcast layers, lowest first (the server reads the order from the
+ * offer): a quarter, half and full size of the capture (about 180p, 360p and 720p).
+ */
+const SIMULCAST_LAYERS: RTCRtpEncodingParameters[] = [
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+];
+/** How long to wait for the browser to show the layers' SSRCs in its stats. */
+const SSRC_WAIT_MS = 10_000;
+/** View reports are throttled to this interval. */
+const VIEW_REPORT_MS = 250;
+
+/**
  * Media through the server's SFU: one connection sends this participant's audio and video
  * up, one receives. The receiving connection has fixed slots; the server says which
  * participant each slot carries (`sfu-slots`), and this class turns that into one
@@ -25,6 +39,13 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
   #early: IceCandidate[] = [];
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
+  /** The last view report sent (JSON), and a pending one waiting out the throttle. */
+  #sentViews = '';
+  #pendingViews: ReadonlyMap<string, number> | null = null;
+  #viewTimer: ReturnType<typeof setTimeout> | null = null;
+  #lastViewAt = -Infinity;
+  /** Whether the simulcast layers' SSRCs went to the server (a second offer). */
+  #ssrcsSent = false;
 
   constructor(
     private readonly options: TopologyOptions,
@@ -35,7 +56,8 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
     super();
     this.#publish = this.#connection('publish');
     this.#audio = this.#publish.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendonly' });
-    this.#video = this.#publish.addTransceiver(tracks.video ?? 'video', { direction: 'sendonly' });
+    // sendrecv, not sendonly: libdatachannel then lets the server send feedback (PLI) on this section.
+    this.#video = this.#publish.addTransceiver(tracks.video ?? 'video', { direction: 'sendrecv', sendEncodings: SIMULCAST_LAYERS });
     this.#serially(async () => {
       await this.#publish.setLocalDescription();
       this.send({ type: 'sfu-publish', sdp: this.#publish.localDescription!.sdp });
@@ -60,7 +82,10 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
   handleSfuSignal(signal: SfuSignal): void {
     switch (signal.type) {
       case 'sfu-publish-answer':
-        this.#serially(() => this.#publish.setRemoteDescription({ type: 'answer', sdp: signal.sdp }));
+        this.#serially(async () => {
+          await this.#publish.setRemoteDescription({ type: 'answer', sdp: signal.sdp });
+          if (!this.#ssrcsSent) void this.#announceLayerSsrcs();
+        });
         return;
       case 'sfu-subscribe-offer':
         this.#serially(async () => {
@@ -103,6 +128,25 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
 
   setLocalScreen(): void {
     // Not carried yet (carriesScreens is false): the Room refuses to start a share.
+  }
+
+  /** Reports tile sizes to the server (`sfu-view`), at most every 250 ms and only when they changed. */
+  setVideoViews(views: ReadonlyMap<string, number>): void {
+    this.#pendingViews = new Map(views);
+    if (this.#viewTimer || this.#closed) return;
+    const wait = Math.max(0, this.#lastViewAt + VIEW_REPORT_MS - performance.now());
+    this.#viewTimer = setTimeout(() => {
+      this.#viewTimer = null;
+      const pending = this.#pendingViews;
+      this.#pendingViews = null;
+      if (!pending || this.#closed) return;
+      const list = [...pending].slice(0, 100).map(([participantId, height]) => ({ participantId, height: Math.max(0, Math.min(8192, Math.round(height))) }));
+      const json = JSON.stringify(list);
+      if (json === this.#sentViews) return;
+      this.#sentViews = json;
+      this.#lastViewAt = performance.now();
+      this.send({ type: 'sfu-view', views: list });
+    }, wait);
   }
 
   setIceServers(iceServers: IceServer[]): void {
@@ -150,6 +194,7 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#viewTimer) clearTimeout(this.#viewTimer);
     for (const pc of [this.#publish, this.#subscribe]) {
       if (!pc) continue;
       pc.onicecandidate = null;
@@ -194,6 +239,31 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
       const stream = new MediaStream(tracks);
       this.#streams.set(id, stream);
       this.emit('remoteStream', id, stream);
+    }
+  }
+
+  /**
+   * A simulcast offer names its layers by rid but not their SSRCs, and the server can only take
+   * in packets whose SSRC it was told. Once the browser has picked them (they show in its
+   * stats), offer again with them.
+   */
+  async #announceLayerSsrcs(): Promise<void> {
+    this.#ssrcsSent = true;
+    const deadline = performance.now() + SSRC_WAIT_MS;
+    while (!this.#closed && performance.now() < deadline) {
+      const ssrcs: { rid: string; ssrc: number }[] = [];
+      const report = await this.#publish.getStats().catch(() => null);
+      report?.forEach((s: Record<string, unknown>) => {
+        if (s.type === 'outbound-rtp' && s.kind === 'video' && typeof s.rid === 'string' && typeof s.ssrc === 'number') ssrcs.push({ rid: s.rid, ssrc: s.ssrc });
+      });
+      if (ssrcs.length >= SIMULCAST_LAYERS.length) {
+        this.#serially(async () => {
+          await this.#publish.setLocalDescription();
+          this.send({ type: 'sfu-publish', sdp: this.#publish.localDescription!.sdp, ssrcs });
+        });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
 

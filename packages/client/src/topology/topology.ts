@@ -89,6 +89,11 @@ export interface Topology extends Pick<TypedEmitter<TopologyEvents>, 'on' | 'off
   setLocalTracks(tracks: LocalTracks): void;
   /** Shares the local screen with everyone as tracks of its own, or stops (`null`). */
   setLocalScreen(screen: LocalScreenTracks | null): void;
+  /**
+   * How large each participant's video is shown (device pixels high; 0: not visible), so an
+   * SFU can forward the simulcast layer that fits. Mesh ignores it.
+   */
+  setVideoViews(views: ReadonlyMap<string, number>): void;
   /** New ICE servers (renewed TURN credentials) for every connection, present and future. */
   setIceServers(iceServers: IceServer[]): void;
   /** Audio level 0..1 of a remote participant, from the RTP audio-level extension. */

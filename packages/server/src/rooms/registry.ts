@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { ErrorCodes, LecternError, generateSessionCode } from '@lectern/protocol';
 import { Room, type RoomOwner, type Topology, type TopologyPolicy } from './room.js';
+import { OPEN_ACCESS, type RoomAccess } from '../access/room-access.js';
 
 /** Registry settings. */
 export interface RoomRegistryOptions {
@@ -12,6 +13,14 @@ export interface RoomRegistryOptions {
   topology?: TopologyPolicy;
   /** Source of randomness for codes; a CSPRNG by default. */
   randomInt?: (n: number) => number;
+  /** Codes new sessions must not take (class rooms own theirs even while closed). */
+  isReserved?: (code: string) => boolean;
+}
+
+/** How a room is opened: its size cap and who may enter. */
+export interface RoomSettings {
+  maxParticipants?: number;
+  access?: RoomAccess;
 }
 
 /** Owns every live room; creates them with fresh codes and retires empty ones. */
@@ -34,12 +43,22 @@ export class RoomRegistry implements RoomOwner {
   }
 
   /** Makes a room with a new unguessable code. Throws SERVER_BUSY at the room cap. */
-  create(): Room {
+  create(settings: RoomSettings = {}): Room {
+    return this.#open(this.freeCode(), settings);
+  }
+
+  /** A new unguessable code that no live room or class room has. */
+  freeCode(): string {
     for (let attempt = 0; attempt < 16; attempt++) {
       const code = generateSessionCode(this.#random);
-      if (!this.#rooms.has(code)) return this.#open(code);
+      if (!this.#rooms.has(code) && !this.options.isReserved?.(code)) return code;
     }
     throw new LecternError(ErrorCodes.INTERNAL, 'could not find a free session code');
+  }
+
+  /** The live room under `code`, or a new one with `settings` (a class room's first join). */
+  openWith(code: string, settings: RoomSettings): Room {
+    return this.#rooms.get(code) ?? this.#open(code, settings);
   }
 
   /**
@@ -50,12 +69,13 @@ export class RoomRegistry implements RoomOwner {
     return this.#rooms.get(code) ?? this.#open(code);
   }
 
-  #open(code: string): Room {
+  #open(code: string, settings: RoomSettings = {}): Room {
     if (this.#closed) throw new LecternError(ErrorCodes.SERVER_BUSY, 'the server is shutting down');
     if (this.#rooms.size >= this.options.maxRooms) {
       throw new LecternError(ErrorCodes.SERVER_BUSY, 'the server has too many sessions; try again later');
     }
-    const room = new Room(code, this.options.maxParticipants, this, this.options.topology);
+    const max = settings.maxParticipants ?? this.options.maxParticipants;
+    const room = new Room(code, max, this, this.options.topology, settings.access ?? OPEN_ACCESS);
     this.#rooms.set(code, room);
     this.roomEmptied(room); // a new room expires unless someone joins
     return room;

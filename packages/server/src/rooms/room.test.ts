@@ -44,7 +44,7 @@ describe('Room membership', () => {
     room.add(a.p);
     assert.deepEqual(a.link.sent, [], 'nobody to tell, and never the joiner');
     room.add(b.p);
-    assert.deepEqual(a.link.sent, [{ type: 'participant-joined', participant: { id: 'b', name: 'Bob', muted: false, cameraOff: false } }]);
+    assert.deepEqual(a.link.sent, [{ type: 'participant-joined', participant: { id: 'b', name: 'Bob', muted: false, cameraOff: false, role: 'participant' } }]);
     assert.deepEqual(b.link.sent, []);
     assert.equal(room.size, 2);
     assert.equal(room.get('b'), b.p);

@@ -1,8 +1,10 @@
-import { ErrorCodes, LecternError, type ServerMessage } from '@lectern/protocol';
+import { ErrorCodes, LecternError, type Role, type ServerMessage } from '@lectern/protocol';
+import { RoomControls } from './controls.js';
 import type { Participant } from './participant.js';
+import { OPEN_ACCESS, type RoomAccess } from '../access/room-access.js';
 
 /** Why a participant left; mirrors the wire's `participant-left.reason`. */
-export type LeaveReason = 'left' | 'disconnected' | 'timeout';
+export type LeaveReason = 'left' | 'disconnected' | 'timeout' | 'removed';
 
 /** The messages a member may address to exactly one other member. */
 export type DirectSignal =
@@ -35,6 +37,8 @@ const MESH_ONLY: TopologyPolicy = { mode: 'mesh', threshold: Infinity };
 /** A session: its members, and the rule that messages only travel between them. */
 export class Room {
   readonly participants = new Map<string, Participant>();
+  /** Host credential, lock, lobby, hands, spotlight, removals, remembered roles. */
+  readonly controls = new RoomControls();
   #closed = false;
   #topology: Topology;
 
@@ -43,6 +47,8 @@ export class Room {
     readonly maxParticipants: number,
     private readonly owner: RoomOwner,
     private readonly policy: TopologyPolicy = MESH_ONLY,
+    /** Its password and class room settings; checked before a join reaches the room. */
+    readonly access: RoomAccess = OPEN_ACCESS,
   ) {
     this.#topology = policy.mode === 'sfu' ? 'sfu' : 'mesh';
   }
@@ -73,6 +79,8 @@ export class Room {
     }
     const wasEmpty = this.participants.size === 0;
     this.participants.set(participant.id, participant);
+    this.controls.rememberRole(participant.id, participant.role);
+    if (participant.role === 'host') this.#demoteOtherHosts(participant.id);
     this.#retopologize(participant.id);
     this.broadcast({ type: 'participant-joined', participant: participant.info() }, participant.id);
     if (wasEmpty) this.owner.roomOccupied(this);
@@ -86,11 +94,37 @@ export class Room {
     this.broadcast({ type: 'participant-joined', participant: participant.info() }, participant.id);
   }
 
+  /**
+   * Gives a member a role and tells everyone. A session has one host: a new host makes the
+   * previous one a co-host.
+   */
+  setRole(id: string, role: Role): void {
+    const p = this.participants.get(id);
+    if (!p) throw new LecternError(ErrorCodes.PARTICIPANT_NOT_FOUND, `no participant "${id}" in this session`);
+    if (role === 'host') this.#demoteOtherHosts(id);
+    this.#applyRole(p, role);
+  }
+
+  #demoteOtherHosts(hostId: string): void {
+    for (const other of this.participants.values()) if (other.id !== hostId && other.role === 'host') this.#applyRole(other, 'cohost');
+  }
+
+  #applyRole(p: Participant, role: Role): void {
+    if (p.role === role) return;
+    p.role = role;
+    this.controls.rememberRole(p.id, role);
+    this.broadcast({ type: 'role', participantId: p.id, role });
+  }
+
   /** Removes a member (no-op when absent) and tells the others why. */
   remove(id: string, reason: LeaveReason): boolean {
     if (!this.participants.delete(id)) return false;
+    const hadHand = this.controls.hands.delete(id);
+    const spotlit = this.controls.spotlight?.participantId === id;
+    if (spotlit) this.controls.spotlight = null;
     this.#retopologize();
     this.broadcast({ type: 'participant-left', participantId: id, reason });
+    if (hadHand || spotlit) this.publishControls(!spotlit);
     if (this.participants.size === 0) this.owner.roomEmptied(this);
     return true;
   }
@@ -118,14 +152,27 @@ export class Room {
     target.link.send(message);
   }
 
+  /** Sends each member (or only hosts and co-hosts) the controls as their role may see them. */
+  publishControls(staffOnly = false): void {
+    for (const p of this.participants.values()) {
+      if (staffOnly && p.role === 'participant') continue;
+      p.link.send(this.controls.stateFor(p.id, p.role));
+    }
+  }
+
   /** Sends to every member except `exceptId`. */
   broadcast(message: ServerMessage, exceptId?: string): void {
     for (const p of this.participants.values()) if (p.id !== exceptId) p.link.send(message);
   }
 
-  /** Ends the session; members are not told (the caller closes their connections). Idempotent. */
+  /**
+   * Ends the session; members are not told (the caller closes their connections), joiners
+   * still waiting in the lobby are. Idempotent.
+   */
   close(): void {
     this.#closed = true;
     this.participants.clear();
+    for (const w of this.controls.waiting.values()) w.link.send({ type: 'join-error', code: ErrorCodes.ROOM_NOT_FOUND, message: 'this session has ended' });
+    this.controls.waiting.clear();
   }
 }

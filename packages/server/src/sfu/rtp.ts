@@ -193,9 +193,9 @@ export function splitRtcp(p: Uint8Array): RtcpPacket[] {
 export type Feedback =
   | { kind: 'keyframe'; mediaSsrc: number }
   | { kind: 'remb'; bitrate: number; ssrcs: number[] }
-  | { kind: 'nack'; mediaSsrc: number };
+  | { kind: 'nack'; mediaSsrc: number; lost: number[] };
 
-/** Reads the feedback the SFU acts on: PLI and FIR (keyframe requests) and REMB (bandwidth). */
+/** Reads the feedback the SFU acts on: PLI and FIR (keyframe requests), NACK (lost packets) and REMB (bandwidth). */
 export function readFeedback(p: Uint8Array): Feedback[] {
   const out: Feedback[] = [];
   for (const pkt of splitRtcp(p)) {
@@ -204,7 +204,7 @@ export function readFeedback(p: Uint8Array): Feedback[] {
     const mediaSsrc = readU32(b, 8);
     if (pkt.packetType === 206 && pkt.count === 1) out.push({ kind: 'keyframe', mediaSsrc });
     else if (pkt.packetType === 206 && pkt.count === 4 && b.length >= 20) out.push({ kind: 'keyframe', mediaSsrc: readU32(b, 12) });
-    else if (pkt.packetType === 205 && pkt.count === 1) out.push({ kind: 'nack', mediaSsrc });
+    else if (pkt.packetType === 205 && pkt.count === 1) out.push({ kind: 'nack', mediaSsrc, lost: nackedSequences(b) });
     else if (pkt.packetType === 206 && pkt.count === 15 && b.length >= 20 && b[12] === 0x52 && b[13] === 0x45 && b[14] === 0x4d && b[15] === 0x42) {
       const n = b[16]!;
       const exp = b[17]! >> 2;
@@ -215,6 +215,43 @@ export function readFeedback(p: Uint8Array): Feedback[] {
     }
   }
   return out;
+}
+
+/**
+ * The sequence numbers a generic NACK lists: each FCI entry is a packet id (PID) and a bitmask
+ * (BLP) of the 16 packets after it (RFC 4585 §6.2.1).
+ */
+function nackedSequences(b: Uint8Array): number[] {
+  const lost: number[] = [];
+  for (let i = 12; i + 4 <= b.length; i += 4) {
+    const pid = (b[i]! << 8) | b[i + 1]!;
+    const blp = (b[i + 2]! << 8) | b[i + 3]!;
+    lost.push(pid);
+    for (let bit = 0; bit < 16; bit++) if (blp & (1 << bit)) lost.push((pid + bit + 1) & 0xffff);
+  }
+  return lost;
+}
+
+/** A generic NACK from `senderSsrc` about `mediaSsrc` listing `lost` (one FCI entry per 17 packets at most). */
+export function buildNack(senderSsrc: number, mediaSsrc: number, lost: readonly number[]): Buffer {
+  const fci: Array<[number, number]> = [];
+  for (const seq of lost) {
+    const last = fci[fci.length - 1];
+    const d = last ? (seq - last[0] - 1) & 0xffff : -1;
+    if (last && d >= 0 && d < 16) last[1] |= 1 << d;
+    else fci.push([seq & 0xffff, 0]);
+  }
+  const b = Buffer.alloc(12 + fci.length * 4);
+  b[0] = 0x80 | 1;
+  b[1] = 205;
+  b.writeUInt16BE(2 + fci.length, 2);
+  b.writeUInt32BE(senderSsrc >>> 0, 4);
+  b.writeUInt32BE(mediaSsrc >>> 0, 8);
+  fci.forEach(([pid, blp], i) => {
+    b.writeUInt16BE(pid, 12 + i * 4);
+    b.writeUInt16BE(blp, 14 + i * 4);
+  });
+  return b;
 }
 
 /** What a sender report says: at NTP time `ntp` (64-bit, as two words) the stream's clock read `rtpTimestamp`. */

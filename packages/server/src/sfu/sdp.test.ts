@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { filterPublishOffer, fixSimulcastAnswer, mediaSections } from './sdp.js';
+import { addSimulcastSsrcs, filterPublishOffer, fixSimulcastAnswer, mediaSections } from './sdp.js';
 
 // The shape of Chromium 156's publish offer (trimmed to what the filter looks at).
 const OFFER = [
@@ -76,9 +76,24 @@ describe('SFU SDP', () => {
 
   test('reads mids, kinds and the audio-level extension id', () => {
     assert.deepEqual(mediaSections(OFFER), [
-      { mid: '0', kind: 'audio', audioLevelId: 1 },
-      { mid: '1', kind: 'video', audioLevelId: null },
+      { mid: '0', kind: 'audio', audioLevelId: 1, ridId: null, rids: [] },
+      { mid: '1', kind: 'video', audioLevelId: null, ridId: null, rids: [] },
     ]);
+  });
+
+  test('reads the simulcast layers and the rid extension id of a video section', () => {
+    const sdp = ['v=0', 'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:1', 'a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id', 'a=extmap:11 urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id', 'a=rid:q send', 'a=rid:h send', 'a=rid:f send', 'a=simulcast:send q;~h;f,x', ''].join('\r\n');
+    const [video] = mediaSections(sdp);
+    assert.equal(video!.ridId, 10, 'the rid, not the repaired rid');
+    assert.deepEqual(video!.rids, ['q', 'h', 'f']);
+  });
+
+  test('simulcast SSRCs are added to the video section, for offered rids only', () => {
+    const sdp = ['v=0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=mid:0', 'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:1', 'a=rid:q send', 'a=rid:f send', 'a=simulcast:send q;f', ''].join('\r\n');
+    const out = addSimulcastSsrcs(sdp, [{ rid: 'q', ssrc: 11 }, { rid: 'f', ssrc: 22 }, { rid: 'zz', ssrc: 33 }]);
+    assert.match(out, /a=mid:1\r\na=rid:q send\r\na=rid:f send\r\na=simulcast:send q;f\r\na=ssrc:11 cname:lectern-q\r\na=ssrc:22 cname:lectern-f\r\n$/);
+    assert.ok(!out.includes('33'));
+    assert.equal(addSimulcastSsrcs(out, [{ rid: 'q', ssrc: 11 }]), out, 'not twice');
   });
 
   test('simulcast send lines in an answer become recv', () => {

@@ -9,6 +9,7 @@
 
 const EOL = '\r\n';
 export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+export const RID_URI = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
 const TRANSPORT_CC_URI = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
 
 /** A video codec the SFU can forward. */
@@ -20,6 +21,10 @@ export interface MediaSection {
   kind: 'audio' | 'video' | 'application';
   /** Header extension id of the audio level, when negotiated. */
   audioLevelId: number | null;
+  /** Header extension id of the RTP stream id (the simulcast rid), when negotiated. */
+  ridId: number | null;
+  /** Simulcast layers the section sends, in the offered order (ours: lowest first); empty without simulcast. */
+  rids: string[];
 }
 
 interface Section {
@@ -109,8 +114,14 @@ export function mediaSections(sdp: string): MediaSection[] {
   return split(sdp).sections.map((s) => {
     const kind = s.lines[0]!.slice(2).split(' ')[0] as MediaSection['kind'];
     const mid = s.lines.find((l) => l.startsWith('a=mid:'))?.slice(6) ?? '';
-    const ext = s.lines.map((l) => new RegExp(`^a=extmap:(\\d+)(?:/\\w+)? ${AUDIO_LEVEL_URI.replace(/[.]/g, '\\.')}$`).exec(l)).find(Boolean);
-    return { mid, kind, audioLevelId: ext ? Number(ext[1]) : null };
+    const extId = (uri: string) => {
+      const m = s.lines.map((l) => /^a=extmap:(\d+)(?:\/\w+)? (\S+)$/.exec(l)).find((x) => x?.[2] === uri);
+      return m ? Number(m[1]) : null;
+    };
+    // `a=simulcast:send q;h;f` (a `~` marks a layer paused at the start; `,` separates alternatives).
+    const simulcast = s.lines.find((l) => l.startsWith('a=simulcast:send '))?.slice('a=simulcast:send '.length) ?? '';
+    const rids = simulcast === '' ? [] : simulcast.split(' ')[0]!.split(';').map((r) => r.split(',')[0]!.replace(/^~/, ''));
+    return { mid, kind, audioLevelId: extId(AUDIO_LEVEL_URI), ridId: extId(RID_URI), rids };
   });
 }
 
@@ -123,4 +134,23 @@ export function fixSimulcastAnswer(sdp: string): string {
     .split(EOL)
     .map((l) => l.replace(/^a=simulcast:send /, 'a=simulcast:recv ').replace(/^(a=rid:\S+) send\b/, '$1 recv'))
     .join(EOL);
+}
+
+/**
+ * Adds `a=ssrc` lines for the simulcast layers of an offer's video section (the browser leaves
+ * them out; libdatachannel delivers only packets whose SSRC the description names). Layers
+ * whose rid the section does not send are ignored.
+ */
+export function addSimulcastSsrcs(sdp: string, ssrcs: ReadonlyArray<{ rid: string; ssrc: number }>): string {
+  const { session, sections } = split(sdp);
+  for (const section of sections) {
+    if (!section.lines[0]!.startsWith('m=video')) continue;
+    const rids = new Set(section.lines.filter((l) => l.startsWith('a=rid:')).map((l) => l.slice(6).split(' ')[0]));
+    const known = new Set(section.lines.map((l) => /^a=ssrc:(\d+)/.exec(l)?.[1]).filter(Boolean));
+    for (const { rid, ssrc } of ssrcs) {
+      if (rids.has(rid) && !known.has(String(ssrc))) section.lines.push(`a=ssrc:${ssrc} cname:lectern-${rid}`);
+    }
+    break;
+  }
+  return join(session, sections);
 }

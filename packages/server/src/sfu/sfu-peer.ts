@@ -1,7 +1,9 @@
 import ndc from 'node-datachannel';
 import type { IceCandidate, ServerMessage } from '@lectern/protocol';
-import { audioLevel as levelOf, isRtcp, parseRtp, readFeedback, readSenderReports, type Feedback, type RtpHeader, type SenderReport } from './rtp.js';
-import { filterPublishOffer, mediaSections } from './sdp.js';
+import { PublishedLayers } from './layers.js';
+import { audioLevel as levelOf, buildPli, findExtension, isRtcp, parseRtp, readFeedback, readSenderReports, type Feedback, type RtpHeader, type SenderReport } from './rtp.js';
+import { addSimulcastSsrcs, filterPublishOffer, fixSimulcastAnswer, mediaSections } from './sdp.js';
+import { RateGate, RetransmitCache } from './retransmit.js';
 import { OutboundSlot, type SlotCodec } from './slot.js';
 
 /** How the SFU's peer connections reach the network. */
@@ -28,6 +30,8 @@ export interface SubscriberSlot {
   track: ndc.Track;
   /** Participant whose media the slot carries now, or null. */
   participantId: string | null;
+  /** What was recently sent on a video slot, to answer the receiver's NACKs; null for audio. */
+  retransmit: RetransmitCache | null;
 }
 
 const VIDEO_PT = 96;
@@ -35,6 +39,8 @@ const AUDIO_PT = 111;
 /** Publishers are asked to send up to this much video. */
 const PUBLISH_BITRATE = 2_500_000;
 const KEYFRAME_INTERVAL_MS = 300;
+/** The SSRC the SFU's feedback to publishers comes from (it sends no media on that connection). */
+const PLI_SENDER_SSRC = 1;
 /** A publisher silent this long is taken out of every receiver's slots. */
 const SILENT_AFTER_MS = 2500;
 
@@ -51,14 +57,22 @@ export class SfuPeer {
   #audioIn: ndc.Track | null = null;
   #videoIn: ndc.Track | null = null;
   #audioLevelId: number | null = null;
+  #ridId: number | null = null;
+  /** Simulcast layer SSRC → rid, as the client reported them (packets stop carrying the rid). */
+  #ridBySsrc = new Map<number, string>();
+  /** The publisher's video layers (one, without simulcast). */
+  layers = new PublishedLayers([]);
+  /** As a receiver: the tile height (device pixels) it shows each participant at, from `sfu-view`. */
+  readonly views = new Map<string, number>();
+  /** As a receiver: its bandwidth estimate (REMB, bits per second) and when it came. */
+  estimate: { bitrate: number; at: number } | null = null;
   /** Publisher payload type → codec, from its (filtered) offer. */
   #payloadTypes = new Map<number, SlotCodec>();
-  /** SSRC of the publisher's main audio and video streams, learned from packets. */
+  /** SSRC of the publisher's audio stream, learned from packets. */
   audioSsrc: number | null = null;
-  videoSsrc: number | null = null;
   readonly videoSlots: SubscriberSlot[] = [];
   readonly audioSlots: SubscriberSlot[] = [];
-  #lastKeyframeRequest = 0;
+  readonly #keyframes = new Map<number, RateGate>();
   #closed = false;
   /** Smoothed audio level 0..1 and when it was last loud, for speaker selection. */
   audioLevel = 0;
@@ -97,15 +111,20 @@ export class SfuPeer {
   }
 
   /** The browser's offer to publish; answered with `sfu-publish-answer`. Throws on an unusable offer. */
-  publish(sdp: string): void {
-    const filtered = filterPublishOffer(sdp);
+  publish(sdp: string, ssrcs: ReadonlyArray<{ rid: string; ssrc: number }> = []): void {
+    const filtered = addSimulcastSsrcs(filterPublishOffer(sdp), ssrcs);
+    for (const { rid, ssrc } of ssrcs) this.#ridBySsrc.set(ssrc, rid);
     const sections = mediaSections(filtered);
     this.#audioLevelId = sections.find((s) => s.kind === 'audio')?.audioLevelId ?? null;
+    const video = sections.find((s) => s.kind === 'video');
+    this.#ridId = video?.ridId ?? null;
+    const rids = video?.ridId != null ? video.rids : [];
+    if (rids.join() !== this.layers.rids.join()) this.layers = new PublishedLayers(rids);
     this.#payloadTypes = payloadCodecs(filtered);
     if (!this.#publish) {
       const pc = this.#newConnection('publish');
       pc.onLocalDescription((answer, type) => {
-        if (type === 'answer') this.host.send({ type: 'sfu-publish-answer', sdp: answer });
+        if (type === 'answer') this.host.send({ type: 'sfu-publish-answer', sdp: fixSimulcastAnswer(answer) });
       });
       pc.onTrack((track) => this.#onPublishedTrack(track));
       this.#publish = pc;
@@ -125,25 +144,37 @@ export class SfuPeer {
     target.addRemoteCandidate(candidate.candidate, candidate.sdpMid ?? '0');
   }
 
-  /** Asks the publisher for a keyframe, at most every 300 ms. */
-  requestKeyframe(): void {
-    const now = performance.now();
-    if (!this.#videoIn || now - this.#lastKeyframeRequest < KEYFRAME_INTERVAL_MS) return;
-    this.#lastKeyframeRequest = now;
+  /**
+   * Asks the publisher for a keyframe on one of its video streams (a simulcast layer), at most
+   * every 300 ms per stream.
+   */
+  requestKeyframe(ssrc: number | null): void {
+    if (!this.#videoIn || ssrc === null) return;
+    let gate = this.#keyframes.get(ssrc);
+    if (!gate) this.#keyframes.set(ssrc, (gate = new RateGate(KEYFRAME_INTERVAL_MS)));
+    if (!gate.pass()) return;
     try {
-      this.#videoIn.requestKeyframe();
+      // A PLI for that SSRC: libdatachannel's requestKeyframe() names only the last SSRC it saw.
+      // (The client publishes video sendrecv: libdatachannel refuses to send on a recvonly track.)
+      this.#videoIn.sendMessageBinary(buildPli(PLI_SENDER_SSRC, ssrc));
     } catch {
       // The track closed under us; the peer is going away.
     }
   }
 
-  /** Sends a rewritten packet on a slot. */
+  /** Sends a rewritten packet (or an RTCP report) on a slot. */
   sendOn(slot: SubscriberSlot, packet: Buffer): void {
     try {
       if (slot.track.isOpen()) slot.track.sendMessageBinary(packet);
     } catch {
       // Closed between the check and the send.
     }
+  }
+
+  /** Sends a forwarded media packet on a slot and keeps it for retransmission. */
+  forwardOn(slot: SubscriberSlot, packet: Buffer): void {
+    this.sendOn(slot, packet);
+    slot.retransmit?.store(packet);
   }
 
   close(): void {
@@ -183,13 +214,13 @@ export class SfuPeer {
     else (media as ndc.Video).addVP8Codec(VIDEO_PT);
     media.addSSRC(ssrc, `lectern-${mid}`, `lectern-${mid}`, `lectern-${mid}`);
     const track = this.#subscribe.addTrack(media);
-    // Answer NACKs from a cache of recently sent packets.
-    track.setMediaHandler(new ndc.RtcpNackResponder(512));
     const slot: SubscriberSlot = {
       mid,
       slot: new OutboundSlot(ssrc, kind === 'audio' ? AUDIO_PT : VIDEO_PT, kind, kind === 'audio' ? 48_000 : 90_000),
       track,
       participantId: null,
+      // Browsers NACK video only (audio is not negotiated with nack).
+      retransmit: kind === 'video' ? new RetransmitCache(512) : null,
     };
     track.onMessage((msg) => {
       if (!isRtcp(msg)) return;
@@ -219,8 +250,12 @@ export class SfuPeer {
         this.#lastAudioAt = performance.now();
         this.#noteLevel(packet, header);
       } else {
-        this.videoSsrc = header.ssrc;
-        this.#lastVideoAt = performance.now();
+        const now = performance.now();
+        const ridBytes = this.#ridId === null ? null : findExtension(packet, header, this.#ridId);
+        const rid = ridBytes ? Buffer.from(ridBytes).toString('latin1') : (this.#ridBySsrc.get(header.ssrc) ?? null);
+        // Until a layer's SSRC is known (its first packets carry the rid), it is not forwarded.
+        if (!this.layers.note(header.ssrc, rid, packet.length, now)) return;
+        this.#lastVideoAt = now;
       }
       this.host.media(this, kind, packet, header);
     });

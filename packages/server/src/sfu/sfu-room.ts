@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ServerMessage } from '@lectern/protocol';
 import { buildSenderReport, type Feedback, type RtpHeader, type SenderReport } from './rtp.js';
+import { chooseLayers, type VideoLayer } from './layers.js';
 import { selectSlots } from './selection.js';
 import { SfuPeer, type SfuNetwork, type SfuPeerHost, type SubscriberSlot } from './sfu-peer.js';
 
@@ -20,6 +21,16 @@ export type SendTo = (participantId: string, message: ServerMessage) => void;
 const SPEAKER_HOLD_MS = 2000;
 /** How much louder (0..1 scale) a newcomer must be to take an audio slot. */
 const LEVEL_MARGIN = 0.1;
+/** A tile height assumed until the receiver reports its layout. */
+const DEFAULT_VIEW_HEIGHT = 360;
+/**
+ * A receiver's REMB is capped at about 1.5 × what it receives, so it never shows room for a
+ * larger layer by itself: the budget is the estimate times this. A link that cannot carry the
+ * result makes the estimate fall below the rate, and the layers step down.
+ */
+const ESTIMATE_HEADROOM = 1.5;
+/** An estimate older than this no longer limits anything. */
+const ESTIMATE_STALE_MS = 5000;
 
 /**
  * One session's media at the SFU: a {@link SfuPeer} per participant, and the routing that
@@ -30,6 +41,8 @@ const LEVEL_MARGIN = 0.1;
 export class SfuRoom {
   /** Participants in join order (a re-join moves to the end), the tie-breaker for slots. */
   readonly #peers = new Map<string, SfuPeer>();
+  /** Media a host turned off, per participant: none of it is forwarded (it outlives re-joins). */
+  readonly #forcedOff = new Map<string, { audio: boolean; video: boolean }>();
   #ticker: NodeJS.Timeout;
   #closed = false;
 
@@ -58,7 +71,7 @@ export class SfuRoom {
     const host: SfuPeerHost = {
       send: (m) => this.sendTo(participantId, m),
       media: (p, kind, packet, header) => this.#media(p, kind, packet, header),
-      feedback: (_p, slot, fb) => this.#feedback(slot, fb),
+      feedback: (p, slot, fb) => this.#feedback(p, slot, fb),
       senderReport: (p, sr) => this.#senderReport(p, sr),
       failed: (p, reason) => this.log.info({ code: this.code, participant: p.participantId, reason }, 'sfu connection failed'),
     };
@@ -77,6 +90,17 @@ export class SfuRoom {
     this.#assignAll();
   }
 
+  /** Stops (or resumes) forwarding a participant's audio or video to everyone. */
+  setForcedOff(participantId: string, off: { audio: boolean; video: boolean }): void {
+    if (!off.audio && !off.video) this.#forcedOff.delete(participantId);
+    else this.#forcedOff.set(participantId, { ...off });
+    this.#assignAll();
+  }
+
+  #forwards(participantId: string, kind: 'audio' | 'video'): boolean {
+    return !this.#forcedOff.get(participantId)?.[kind];
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -88,19 +112,62 @@ export class SfuRoom {
   // ---- media ----------------------------------------------------------------------------
 
   #media(from: SfuPeer, kind: 'audio' | 'video', packet: Buffer, header: RtpHeader): void {
+    if (!this.#forwards(from.participantId, kind)) return;
     for (const peer of this.#peers.values()) {
       if (peer === from) continue;
       for (const s of kind === 'audio' ? peer.audioSlots : peer.videoSlots) {
         if (s.participantId !== from.participantId) continue;
-        if (s.slot.source !== header.ssrc) {
+        if (kind === 'audio' && s.slot.source !== header.ssrc) {
           // First packet of this publisher (or it restarted its stream): follow its SSRC.
           s.slot.setSource(header.ssrc, from.payloadTypes);
+        } else if (kind === 'video' && s.slot.source === null && s.slot.nextSource === null) {
+          // The publisher's first layer became known: this receiver can pick one now.
+          this.#chooseLayers(peer);
         }
         const out = s.slot.forward(packet, header);
-        if (out) peer.sendOn(s, out);
-        else if (s.slot.waitingForKeyframe) from.requestKeyframe();
+        if (out) peer.forwardOn(s, out);
+        else if (s.slot.waitingForKeyframe) from.requestKeyframe(s.slot.nextSource ?? s.slot.source);
       }
     }
+  }
+
+  /**
+   * Points each of a receiver's video slots at the layer of its participant's video that fits
+   * the tile it is shown in, within the receiver's bandwidth. Another layer of the same picture
+   * takes over at its keyframe (no freeze); another participant takes over at once.
+   */
+  #chooseLayers(receiver: SfuPeer): void {
+    const now = performance.now();
+    const slots = receiver.videoSlots.filter((s) => s.participantId !== null);
+    const estimate = receiver.estimate && now - receiver.estimate.at < ESTIMATE_STALE_MS ? receiver.estimate.bitrate * ESTIMATE_HEADROOM : Infinity;
+    const picks = chooseLayers(
+      slots.map((s) => ({
+        key: s,
+        layers: this.#peers.get(s.participantId!)?.layers.active(now) ?? [],
+        wantHeight: receiver.views.get(s.participantId!) ?? DEFAULT_VIEW_HEIGHT,
+        current: s.slot.source,
+      })),
+      estimate,
+    );
+    for (const [s, layer] of picks) this.#point(s, this.#peers.get(s.participantId!), layer);
+  }
+
+  /** Sets a video slot's source to a layer of `source` (or nothing); asks for the keyframe it needs. */
+  #point(s: SubscriberSlot, source: SfuPeer | undefined, layer: VideoLayer | null): void {
+    const ssrc = layer?.ssrc ?? null;
+    if (ssrc === s.slot.source && s.slot.nextSource === null) return;
+    const sameParticipant = s.slot.source !== null && source?.layers.bySsrc(s.slot.source) !== undefined;
+    s.slot.setSource(ssrc, source?.payloadTypes, { seamless: sameParticipant });
+    if (source && s.slot.waitingForKeyframe) source.requestKeyframe(s.slot.nextSource ?? s.slot.source);
+  }
+
+  /** A receiver's report of the tile sizes it shows (device pixels), by participant. */
+  view(receiverId: string, views: ReadonlyArray<{ participantId: string; height: number }>): void {
+    const receiver = this.#peers.get(receiverId);
+    if (!receiver) return;
+    receiver.views.clear();
+    for (const v of views) receiver.views.set(v.participantId, v.height);
+    this.#chooseLayers(receiver);
   }
 
   /** A publisher's sender report, translated for every slot that carries that stream. */
@@ -116,10 +183,22 @@ export class SfuRoom {
     }
   }
 
-  /** A receiver's PLI or FIR for a slot asks that slot's source for a keyframe. */
-  #feedback(slot: SubscriberSlot, fb: Feedback): void {
-    if (fb.kind !== 'keyframe' || !slot.participantId) return;
-    this.#peers.get(slot.participantId)?.requestKeyframe();
+  /**
+   * A receiver's feedback on a slot: a NACK is answered from the slot's cache; a PLI or FIR asks
+   * the slot's source for a keyframe (rate-limited per source).
+   */
+  #feedback(receiver: SfuPeer, slot: SubscriberSlot, fb: Feedback): void {
+    switch (fb.kind) {
+      case 'nack':
+        for (const packet of slot.retransmit?.resend(fb.lost) ?? []) receiver.sendOn(slot, packet);
+        return;
+      case 'remb':
+        receiver.estimate = { bitrate: fb.bitrate, at: performance.now() };
+        return;
+      case 'keyframe':
+        if (slot.participantId) this.#peers.get(slot.participantId)?.requestKeyframe(slot.slot.nextSource ?? slot.slot.source);
+        return;
+    }
   }
 
   // ---- routing --------------------------------------------------------------------------
@@ -133,19 +212,26 @@ export class SfuRoom {
     const bySpeech = [...this.#peers.values()].sort((a, b) => Number(recent(b)) - Number(recent(a)));
     const byLevel = [...this.#peers.values()].sort((a, b) => b.audioLevel - a.audioLevel);
     // A source in a slot stays until a challenger clearly beats it, so slots do not flap.
-    const videoBeats = (challenger: SfuPeer, holder: SfuPeer) => recent(challenger) && !recent(holder);
     const audioBeats = (challenger: SfuPeer, holder: SfuPeer) => challenger.audioLevel > holder.audioLevel + LEVEL_MARGIN && !recent(holder);
     for (const receiver of this.#peers.values()) {
       const others = (list: SfuPeer[]) => list.filter((p) => p !== receiver);
+      // Whom this receiver shows on screen (its page of the grid) comes before everyone else;
+      // a receiver that never said keeps the speaker order.
+      const shown = (p: SfuPeer) => (receiver.views.get(p.participantId) ?? DEFAULT_VIEW_HEIGHT) > 0;
+      const byView = [...bySpeech].sort((a, b) => Number(shown(b)) - Number(shown(a)));
+      const videoBeats = (challenger: SfuPeer, holder: SfuPeer) =>
+        (shown(challenger) && !shown(holder)) || (shown(challenger) === shown(holder) && recent(challenger) && !recent(holder));
       const changes = [
-        ...selectSlots(receiver.videoSlots, others(bySpeech.filter((p) => p.sendingVideo)), videoBeats),
-        ...selectSlots(receiver.audioSlots, others(byLevel.filter((p) => p.sendingAudio)), audioBeats),
+        ...selectSlots(receiver.videoSlots, others(byView.filter((p) => p.sendingVideo && this.#forwards(p.participantId, 'video'))), videoBeats),
+        ...selectSlots(receiver.audioSlots, others(byLevel.filter((p) => p.sendingAudio && this.#forwards(p.participantId, 'audio'))), audioBeats),
       ];
       for (const { slot, source } of changes) {
         slot.participantId = source?.participantId ?? null;
-        slot.slot.setSource(source ? (slot.slot.kind === 'audio' ? source.audioSsrc : source.videoSsrc) : null, source?.payloadTypes);
-        if (source && slot.slot.kind === 'video') source.requestKeyframe();
+        // Video slots get their layer below; a new participant's stream starts from scratch.
+        if (slot.slot.kind === 'audio') slot.slot.setSource(source?.audioSsrc ?? null, source?.payloadTypes);
+        else slot.slot.setSource(null);
       }
+      this.#chooseLayers(receiver);
       if (changes.length > 0) {
         this.sendTo(receiver.participantId, {
           type: 'sfu-slots',

@@ -4,7 +4,7 @@ import { ErrorCodes, LecternError, type ClientMessageOf, type ServerMessage } fr
 import { SfuRoom, type SfuOptions } from './sfu-room.js';
 
 /** A message from a client for its SFU connections. */
-export type SfuClientMessage = ClientMessageOf<'sfu-publish' | 'sfu-subscribe-answer' | 'sfu-candidate'>;
+export type SfuClientMessage = ClientMessageOf<'sfu-publish' | 'sfu-subscribe-answer' | 'sfu-candidate' | 'sfu-view'>;
 
 /**
  * The media plane: one {@link SfuRoom} per session in SFU mode. Signaling hands it joins,
@@ -53,13 +53,19 @@ export class Sfu {
     }
   }
 
+  /** Stops (or resumes) forwarding a participant's audio or video: a host's mute, enforced. */
+  setForcedOff(code: string, participantId: string, off: { audio: boolean; video: boolean }): void {
+    this.#rooms.get(code)?.setForcedOff(participantId, off);
+  }
+
   /** Handles a client's SFU message. Throws LecternError on misuse. */
   handle(code: string, participantId: string, msg: SfuClientMessage): void {
-    const peer = this.#rooms.get(code)?.peer(participantId);
-    if (!peer) throw new LecternError(ErrorCodes.NOT_ALLOWED, 'this session does not use the SFU');
+    const room = this.#rooms.get(code);
+    const peer = room?.peer(participantId);
+    if (!room || !peer) throw new LecternError(ErrorCodes.NOT_ALLOWED, 'this session does not use the SFU');
     switch (msg.type) {
       case 'sfu-publish':
-        return usable('offer', () => peer.publish(msg.sdp));
+        return usable('offer', () => peer.publish(msg.sdp, msg.ssrcs));
       case 'sfu-subscribe-answer':
         return usable('answer', () => peer.subscribeAnswer(msg.sdp));
       case 'sfu-candidate':
@@ -69,6 +75,8 @@ export class Sfu {
           // A candidate the ICE agent cannot parse is ignored, as browsers do.
         }
         return;
+      case 'sfu-view':
+        return room.view(participantId, msg.views);
     }
   }
 

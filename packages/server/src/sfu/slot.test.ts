@@ -40,6 +40,40 @@ describe('OutboundSlot', () => {
     assert.deepEqual([next.sequence, next.timestamp], [1, (0xfffffff0 + 12000) >>> 0]);
   });
 
+  test('a layer switch goes on forwarding the old layer until the new layer’s keyframe, then continues the numbering', () => {
+    let now = 0;
+    const slot = new OutboundSlot(4, 96, 'video', 90_000, () => now);
+    slot.setSource(0xa, VP8);
+    slot.forward(rtp({ ssrc: 0xa, pt: 100, seq: 100, ts: 9000, payload: key }));
+    now += 33;
+    slot.setSource(0xb, VP8, { seamless: true });
+    assert.equal(slot.source, 0xa);
+    assert.equal(slot.nextSource, 0xb);
+    assert.ok(slot.waitingForKeyframe, 'so the room asks the new layer for a keyframe');
+    assert.ok(slot.forward(rtp({ ssrc: 0xa, pt: 100, seq: 101, ts: 12000, payload: delta })), 'the old layer still flows');
+    assert.equal(slot.forward(rtp({ ssrc: 0xb, pt: 100, seq: 5000, ts: 777, payload: delta })), null, 'the new layer waits for its keyframe');
+    now += 33;
+    const first = parseRtp(slot.forward(rtp({ ssrc: 0xb, pt: 100, seq: 5001, ts: 3777, payload: key }))!)!;
+    assert.equal(first.sequence, 102, 'continues after 101');
+    assert.equal(first.timestamp, 12000 + 2970, '33 ms later at 90 kHz');
+    assert.equal(slot.source, 0xb);
+    assert.equal(slot.forward(rtp({ ssrc: 0xa, pt: 100, seq: 102, ts: 15000, payload: delta })), null, 'the old layer stops');
+    assert.ok(!slot.waitingForKeyframe);
+    // Back to the first layer, then cancelled before its keyframe: nothing changes.
+    slot.setSource(0xa, VP8, { seamless: true });
+    slot.setSource(0xb, VP8, { seamless: true });
+    assert.equal(slot.nextSource, null);
+    assert.equal(slot.forward(rtp({ ssrc: 0xa, pt: 100, seq: 103, ts: 18000, payload: key })), null);
+  });
+
+  test('a seamless switch before anything was forwarded is a plain switch', () => {
+    const slot = new OutboundSlot(5, 96, 'video', 90_000, () => 0);
+    slot.setSource(0xa, VP8);
+    slot.setSource(0xb, VP8, { seamless: true });
+    assert.equal(slot.source, 0xb);
+    assert.ok(slot.forward(rtp({ ssrc: 0xb, pt: 100, seq: 1, payload: key })));
+  });
+
   test('audio switches at once; a slot with no source forwards nothing', () => {
     const slot = new OutboundSlot(2, 111, 'audio', 48_000, () => 0);
     const opus = new Map<number, SlotCodec>([[111, 'opus']]);

@@ -13,6 +13,8 @@ export class OutboundSlot {
   #source: number | null = null;
   #sourcePayloadTypes = new Map<number, SlotCodec>();
   #waitingForKeyframe = false;
+  /** A layer switch in progress: the stream to take over at its next keyframe. */
+  #next: { ssrc: number; payloadTypes: Map<number, SlotCodec> } | null = null;
   #seqOffset = 0;
   #tsOffset = 0;
   #lastSeq = -1;
@@ -35,17 +37,34 @@ export class OutboundSlot {
     return this.#source;
   }
 
-  /** True while a video slot waits for the new source's keyframe. */
+  /** True while a video slot waits for the new source's keyframe (a switch, or a layer switch). */
   get waitingForKeyframe(): boolean {
-    return this.#waitingForKeyframe;
+    return this.#waitingForKeyframe || this.#next !== null;
+  }
+
+  /** The source a layer switch waits to take over, or null. */
+  get nextSource(): number | null {
+    return this.#next?.ssrc ?? null;
   }
 
   /**
    * Points the slot at another source (or none). `payloadTypes` maps the source's payload
    * types to codecs; packets with other types (RTX, FEC) are not forwarded.
+   *
+   * `seamless` is for another layer of the same picture (simulcast): the current source goes
+   * on being forwarded until the new one's keyframe arrives, so the receiver never freezes.
+   * Otherwise (another participant) the old source stops at once.
    */
-  setSource(ssrc: number | null, payloadTypes: ReadonlyMap<number, SlotCodec> = new Map()): void {
-    if (ssrc === this.#source) return;
+  setSource(ssrc: number | null, payloadTypes: ReadonlyMap<number, SlotCodec> = new Map(), options: { seamless?: boolean } = {}): void {
+    if (ssrc === this.#source) {
+      this.#next = null;
+      return;
+    }
+    if (options.seamless && ssrc !== null && this.kind === 'video' && this.#started) {
+      this.#next = { ssrc, payloadTypes: new Map(payloadTypes) };
+      return;
+    }
+    this.#next = null;
     this.#source = ssrc;
     this.#sourcePayloadTypes = new Map(payloadTypes);
     this.#waitingForKeyframe = this.kind === 'video' && ssrc !== null;
@@ -58,14 +77,23 @@ export class OutboundSlot {
    * copied; the caller's buffer is untouched.
    */
   forward(packet: Uint8Array, header: RtpHeader | null = parseRtp(packet)): Buffer | null {
-    if (!header || header.ssrc !== this.#source) return null;
+    if (!header) return null;
+    if (this.#next && header.ssrc === this.#next.ssrc) {
+      const codec = this.#next.payloadTypes.get(header.payloadType);
+      if (!codec || !isKeyframeStart(codec, packet, header)) return null;
+      // The new layer's keyframe: it takes over here, numbering continues.
+      this.#source = this.#next.ssrc;
+      this.#sourcePayloadTypes = this.#next.payloadTypes;
+      this.#next = null;
+      this.#started = false;
+      this.#waitingForKeyframe = false;
+    }
+    if (header.ssrc !== this.#source) return null;
     const codec = this.#sourcePayloadTypes.get(header.payloadType);
     if (!codec) return null;
     if (!this.#started) {
       if (this.#waitingForKeyframe) {
-        const payload = packet.subarray(header.payloadOffset, packet.length - header.padding);
-        const key = codec === 'VP8' ? isVp8KeyframeStart(payload) : codec === 'H264' ? isH264KeyframeStart(payload) : true;
-        if (!key) return null;
+        if (!isKeyframeStart(codec, packet, header)) return null;
         this.#waitingForKeyframe = false;
       }
       this.#join(header);
@@ -109,4 +137,10 @@ export class OutboundSlot {
     const elapsed = Math.max(1, Math.round(((this.now() - this.#lastSentAt) * this.clockRate) / 1000));
     this.#tsOffset = (this.#lastTs + elapsed - h.timestamp) >>> 0;
   }
+}
+
+/** True when a packet starts a keyframe (any audio packet counts: audio can switch anywhere). */
+function isKeyframeStart(codec: SlotCodec, packet: Uint8Array, header: RtpHeader): boolean {
+  const payload = packet.subarray(header.payloadOffset, packet.length - header.padding);
+  return codec === 'VP8' ? isVp8KeyframeStart(payload) : codec === 'H264' ? isH264KeyframeStart(payload) : true;
 }

@@ -6,9 +6,11 @@ import {
   encodeMessage,
   type ClientMessage,
   type ErrorCode,
+  type Role,
   type ServerMessage,
 } from '@lectern/protocol';
 import type { Participant, ParticipantLink } from '../rooms/participant.js';
+import type { AccessGrant } from '../rooms/roles.js';
 import type { Room } from '../rooms/room.js';
 import { TokenBucket, type MessageRate } from './limits.js';
 
@@ -28,11 +30,13 @@ export const CloseCodes = {
 } as const;
 
 /** Where a connection is in its life. */
-export type ConnectionState = 'handshake' | 'ready' | 'joined' | 'closed';
+export type ConnectionState = 'handshake' | 'ready' | 'waiting' | 'joined' | 'closed';
 
 const TRANSITIONS: Record<ConnectionState, readonly ConnectionState[]> = {
   handshake: ['ready', 'closed'],
-  ready: ['joined', 'closed'],
+  ready: ['waiting', 'joined', 'closed'],
+  // In a session's lobby: admitted (joined), denied or gave up (ready).
+  waiting: ['joined', 'ready', 'closed'],
   joined: ['ready', 'closed'],
   closed: [],
 };
@@ -57,7 +61,16 @@ export class Connection implements ParticipantLink {
   participantId = '';
   /** Session this connection may re-open (from a verified resume token). */
   resumableCode: string | null = null;
+  /** The role in that verified resume token. */
+  resumedRole: Role | null = null;
+  /**
+   * What the access layer verified about this connection (a join token, a class room's host
+   * link): a role and an identity. Null when nothing was presented.
+   */
+  grant: AccessGrant | null = null;
   room: Room | null = null;
+  /** The room whose lobby this connection waits in (state `waiting`). */
+  waitingIn: Room | null = null;
   participant: Participant | null = null;
   /** Set when this connection no longer speaks for its participant (taken over, timed out, shut down). */
   detached = false;

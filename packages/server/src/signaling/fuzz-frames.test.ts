@@ -49,6 +49,25 @@ export function sampleMessages(t: FuzzTargets): Samples {
     'sfu-subscribe-answer': { type: 'sfu-subscribe-answer', sdp: 'v=0\r\n' },
     'sfu-candidate': { type: 'sfu-candidate', pc: 'publish', candidate },
     ping: { type: 'ping', t: 1 },
+    'create-class-room': { type: 'create-class-room', name: 'Fuzz class', lobby: false, maxParticipants: 10 },
+    'sfu-view': { type: 'sfu-view', views: [{ participantId: to, height: 360 }] },
+    // Classroom controls: aimed at a real member, so the role checks are what refuses them.
+    mute: { type: 'mute', participantId: to },
+    'mute-all': { type: 'mute-all' },
+    'camera-off': { type: 'camera-off', participantId: to },
+    'stop-screen': { type: 'stop-screen', participantId: to },
+    remove: { type: 'remove', participantId: to },
+    'set-role': { type: 'set-role', participantId: to, role: 'cohost' },
+    'make-host': { type: 'make-host', participantId: to },
+    'set-lock': { type: 'set-lock', locked: true },
+    'set-lobby': { type: 'set-lobby', enabled: true },
+    admit: { type: 'admit', participantId: to },
+    'admit-all': { type: 'admit-all' },
+    deny: { type: 'deny', participantId: to },
+    'raise-hand': { type: 'raise-hand', raised: true },
+    'lower-hand': { type: 'lower-hand', participantId: to },
+    reaction: { type: 'reaction', emoji: '👍' },
+    spotlight: { type: 'spotlight', spotlight: { participantId: to, screen: false } },
   };
 }
 

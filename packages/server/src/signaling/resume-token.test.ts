@@ -19,7 +19,8 @@ describe('ResumeTokens', () => {
     const tokens = new ResumeTokens(SECRET, 60_000, () => now);
     const token = tokens.issue('p-1_x', CODE);
     assert.match(token, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
-    assert.deepEqual(tokens.verify(token), { participantId: 'p-1_x', code: CODE, expiresAt: 1_060_000 });
+    assert.deepEqual(tokens.verify(token), { participantId: 'p-1_x', code: CODE, role: 'participant', expiresAt: 1_060_000 });
+    assert.equal(tokens.verify(tokens.issue('p-1_x', CODE, 'host'))?.role, 'host');
     now += 59_999;
     assert.notEqual(tokens.verify(token), null, 'still valid just before expiry');
     assert.ok(token.length <= 512, 'fits the hello.resume limit');

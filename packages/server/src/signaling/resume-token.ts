@@ -1,9 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { RoleSchema, type Role } from '@lectern/protocol';
 
 /** What a resume token proves: this participant was admitted to this session. */
 export interface ResumeClaim {
   participantId: string;
   code: string;
+  /** The role they had when the token was issued (kept when a restart lost the room). */
+  role: Role;
   /** Expiry, ms since epoch. */
   expiresAt: number;
 }
@@ -19,8 +22,8 @@ export class ResumeTokens {
     private readonly now: () => number = Date.now,
   ) {}
 
-  issue(participantId: string, code: string): string {
-    const body = Buffer.from(JSON.stringify({ p: participantId, c: code, e: this.now() + this.ttlMs })).toString('base64url');
+  issue(participantId: string, code: string, role: Role = 'participant'): string {
+    const body = Buffer.from(JSON.stringify({ p: participantId, c: code, r: role, e: this.now() + this.ttlMs })).toString('base64url');
     return `${body}.${this.#mac(body)}`;
   }
 
@@ -39,10 +42,12 @@ export class ResumeTokens {
     } catch {
       return null;
     }
-    const c = claim as { p?: unknown; c?: unknown; e?: unknown };
+    const c = claim as { p?: unknown; c?: unknown; r?: unknown; e?: unknown };
     if (typeof c.p !== 'string' || typeof c.c !== 'string' || typeof c.e !== 'number') return null;
     if (c.e < this.now()) return null;
-    return { participantId: c.p, code: c.c, expiresAt: c.e };
+    const role = RoleSchema.safeParse(c.r ?? 'participant');
+    if (!role.success) return null;
+    return { participantId: c.p, code: c.c, role: role.data, expiresAt: c.e };
   }
 
   #mac(body: string): string {

@@ -73,7 +73,7 @@ describe('signaling: sessions', () => {
     assert.ok(isSessionCode(code));
     const ja = await a.joined(code, '  Ada  ', { muted: true, cameraOff: false });
     assert.equal(ja.code, code);
-    assert.deepEqual(ja.self, { id: a.participantId, name: 'Ada', muted: true, cameraOff: false });
+    assert.deepEqual(ja.self, { id: a.participantId, name: 'Ada', muted: true, cameraOff: false, role: 'host' });
     assert.deepEqual(ja.participants, []);
     assert.equal(ja.topology, 'mesh');
     assert.equal(ja.maxParticipants, 6);
@@ -81,9 +81,9 @@ describe('signaling: sessions', () => {
 
     const b = await live.ready();
     const jb = await b.joined(code, 'Bob');
-    assert.deepEqual(jb.participants, [{ id: a.participantId, name: 'Ada', muted: true, cameraOff: false }]);
+    assert.deepEqual(jb.participants, [{ id: a.participantId, name: 'Ada', muted: true, cameraOff: false, role: 'host' }]);
     const pj = await a.next('participant-joined');
-    assert.deepEqual(pj.participant, { id: b.participantId, name: 'Bob', muted: false, cameraOff: false });
+    assert.deepEqual(pj.participant, { id: b.participantId, name: 'Bob', muted: false, cameraOff: false, role: 'participant' });
 
     const c = await live.ready();
     const jc = await c.joined(code, 'Cy');
@@ -233,7 +233,7 @@ describe('signaling: relay', () => {
     assert.deepEqual(a.pending('media-state'), [], 'not echoed to the sender');
     const d = await live.ready();
     const j = await d.joined(code, 'D');
-    assert.deepEqual(j.participants.find((p) => p.id === a.participantId), { id: a.participantId, name: 'A', muted: true, cameraOff: true });
+    assert.deepEqual(j.participants.find((p) => p.id === a.participantId), { id: a.participantId, name: 'A', muted: true, cameraOff: true, role: 'host' });
   });
 
   test('screen-share is broadcast with from, stays in the session, and later joiners see it until it stops', async () => {
@@ -298,10 +298,10 @@ describe('signaling: bad input', () => {
 
   test('unknown type → error UNKNOWN_TYPE naming it; the connection stays up', async () => {
     const a = await live.ready();
-    a.send({ type: 'raise-hand', up: true });
+    a.send({ type: 'launch-rocket', up: true });
     const e = await a.next('error');
     assert.equal(e.code, ErrorCodes.UNKNOWN_TYPE);
-    assert.equal(e.ref, 'raise-hand');
+    assert.equal(e.ref, 'launch-rocket');
     await a.roundTrip();
     assert.ok(a.open);
     // Before the handshake too.
@@ -349,7 +349,7 @@ describe('signaling: resume on the same server', () => {
     // The old connection is closed as replaced; the others see the member come back, not leave.
     assert.equal((await a.closed).code, 4001);
     const back = await b.next('participant-joined');
-    assert.deepEqual(back.participant, { id: a.participantId, name: 'Ada (phone)', muted: false, cameraOff: false });
+    assert.deepEqual(back.participant, { id: a.participantId, name: 'Ada (phone)', muted: false, cameraOff: false, role: 'host' });
     await b.roundTrip();
     assert.deepEqual(b.pending('participant-left'), []);
     // Signals now reach the new connection.

@@ -11,12 +11,16 @@ import {
   type IceServer,
   type ServerMessage,
 } from '@lectern/protocol';
+import type { AccessControl } from '../access/access-control.js';
 import type { ChatService } from '../chat/chat-service.js';
 import type { Sfu, SfuClientMessage } from '../sfu/sfu.js';
-import { Participant } from '../rooms/participant.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { LeaveReason, Room } from '../rooms/room.js';
 import { CloseCodes, type Connection, type ConnectionHandler } from './connection.js';
+import { Admission } from './admission.js';
+import { InOrder } from './in-order.js';
+import { AccessRequests } from './access-requests.js';
+import { Moderation } from './moderation.js';
 import type { ResumeTokens } from './resume-token.js';
 
 /** ICE servers for one participant, and when their credentials stop working (null: never). */
@@ -40,9 +44,19 @@ export interface SignalingOptions {
  */
 export class SignalingService implements ConnectionHandler {
   readonly connections = new Set<Connection>();
+  /** Answers in message order, around the asynchronous steps (password hashes, token checks). */
+  readonly #inOrder = new InOrder<Connection, ClientMessage>({
+    dispatch: (conn, message) => this.#dispatch(conn, message),
+    limit: 256,
+    overflow: (conn) => conn.close(CloseCodes.POLICY, 'too many messages while a request was checked'),
+    open: (conn) => conn.state !== 'closed',
+  });
   #sweep: NodeJS.Timeout;
   #sweepEveryMs: number;
   #lastSweepAt = Date.now();
+  readonly #moderation: Moderation;
+  readonly #admission: Admission;
+  readonly #access: AccessRequests;
 
   constructor(
     private readonly rooms: RoomRegistry,
@@ -50,12 +64,34 @@ export class SignalingService implements ConnectionHandler {
     private readonly options: SignalingOptions,
     private readonly log: Logger,
     private readonly chat: ChatService,
-    private readonly sfu: Sfu | null = null,
+    private readonly sfu: Sfu | null,
+    access: AccessControl,
   ) {
     this.#sweepEveryMs = Math.max(250, Math.floor(Math.min(options.heartbeatTimeoutMs, options.handshakeTimeoutMs) / 4));
     this.#sweep = setInterval(() => this.#expireSilent(), this.#sweepEveryMs);
     this.#sweep.unref();
     rooms.onTopologyChanged = (room, topology, newcomerId) => this.#topologyChanged(room, topology, newcomerId);
+    this.#admission = new Admission({
+      rooms,
+      tokens,
+      chat,
+      sfu: () => this.#sfu(),
+      asLecternError: (err, conn, ref) => this.#asLecternError(err, conn, ref),
+    });
+    this.#access = new AccessRequests({
+      access,
+      admission: this.#admission,
+      inOrder: this.#inOrder,
+      replyError: (conn, err, ref) => this.#replyError(conn, err, ref),
+      asLecternError: (err, conn, ref) => this.#asLecternError(err, conn, ref),
+    });
+    this.#moderation = new Moderation({
+      enter: (conn, room, joiner) => this.#admission.enter(conn, room, joiner),
+      sfu,
+      replyError: (conn, err, ref) => this.#replyError(conn, err, ref),
+      resumeToken: (p, room, role) => tokens.issue(p.id, room.code, role),
+      log,
+    });
   }
 
   add(connection: Connection): void {
@@ -63,6 +99,10 @@ export class SignalingService implements ConnectionHandler {
   }
 
   handle(conn: Connection, message: ClientMessage): void {
+    this.#inOrder.push(conn, message);
+  }
+
+  #dispatch(conn: Connection, message: ClientMessage): void {
     if (message.type !== 'hello' && conn.state === 'handshake') {
       conn.sendError(ErrorCodes.HANDSHAKE_REQUIRED, 'send "hello" first', message.type);
       return;
@@ -71,9 +111,11 @@ export class SignalingService implements ConnectionHandler {
       case 'hello':
         return this.#hello(conn, message);
       case 'create':
-        return this.#create(conn);
+        return this.#access.create(conn, message);
       case 'join':
-        return this.#join(conn, message);
+        return this.#access.join(conn, message);
+      case 'create-class-room':
+        return this.#access.createClassRoom(conn, message);
       case 'leave':
         return this.#leave(conn, 'left');
       case 'offer':
@@ -89,10 +131,28 @@ export class SignalingService implements ConnectionHandler {
       case 'sfu-publish':
       case 'sfu-subscribe-answer':
       case 'sfu-candidate':
+      case 'sfu-view':
         return this.#sfuSignal(conn, message);
       case 'ping':
         conn.send({ type: 'pong', t: message.t });
         return;
+      case 'mute':
+      case 'mute-all':
+      case 'camera-off':
+      case 'stop-screen':
+      case 'remove':
+      case 'set-role':
+      case 'make-host':
+      case 'set-lock':
+      case 'set-lobby':
+      case 'admit':
+      case 'admit-all':
+      case 'deny':
+      case 'raise-hand':
+      case 'lower-hand':
+      case 'reaction':
+      case 'spotlight':
+        return this.#moderation.handle(conn, message);
       default:
         return assertNever(message, 'client message');
     }
@@ -118,6 +178,7 @@ export class SignalingService implements ConnectionHandler {
     const claim = msg.resume ? this.tokens.verify(msg.resume) : null;
     conn.participantId = claim?.participantId ?? randomBytes(9).toString('base64url');
     conn.resumableCode = claim?.code ?? null;
+    conn.resumedRole = claim?.role ?? null;
     conn.transition('ready');
     conn.send({
       type: 'welcome',
@@ -147,67 +208,8 @@ export class SignalingService implements ConnectionHandler {
     return grant.iceServers;
   }
 
-  #create(conn: Connection): void {
-    try {
-      const room = this.rooms.create();
-      conn.log.info({ code: room.code }, 'session created');
-      conn.send({ type: 'created', code: room.code });
-    } catch (err) {
-      this.#replyError(conn, err, 'create');
-    }
-  }
-
-  #join(conn: Connection, msg: ClientMessageOf<'join'>): void {
-    if (conn.state === 'joined') {
-      conn.send({ type: 'join-error', code: ErrorCodes.ALREADY_JOINED, message: 'leave your current session first' });
-      return;
-    }
-    try {
-      let room = this.rooms.get(msg.code);
-      if (!room && conn.resumableCode === msg.code) room = this.rooms.restore(msg.code);
-      if (!room) throw new LecternError(ErrorCodes.ROOM_NOT_FOUND, 'no session has this code; check it and try again');
-      const existing = room.get(conn.participantId);
-      let participant: Participant;
-      if (existing) {
-        // The same person on a new connection (the old one has not noticed it is dead yet).
-        const old = existing.link as Connection;
-        old.detached = true;
-        old.room = null; // the old socket must not speak for this participant any more
-        old.participant = null;
-        old.close(CloseCodes.REPLACED, 'replaced by a newer connection');
-        existing.link = conn;
-        existing.name = msg.name;
-        existing.media = msg.media;
-        existing.screen = null; // the new connection announces its screen again if it still shares
-        participant = existing;
-        room.reattach(participant);
-      } else {
-        participant = new Participant(conn.participantId, msg.name, msg.media, conn);
-        room.add(participant);
-      }
-      conn.room = room;
-      conn.participant = participant;
-      conn.transition('joined');
-      conn.send({
-        type: 'joined',
-        code: room.code,
-        self: participant.info(),
-        participants: [...room.participants.values()].filter((p) => p !== participant).map((p) => p.info()),
-        topology: room.topology,
-        maxParticipants: room.maxParticipants,
-        resumeToken: this.tokens.issue(participant.id, room.code),
-      });
-      conn.send({ type: 'chat-history', messages: this.chat.history(room, participant) });
-      // A (re)joining participant starts its SFU connections afresh, as it does in mesh.
-      if (room.topology === 'sfu') this.#sfu().join(room.code, participant.id);
-      conn.log.info({ code: room.code, size: room.size, resumed: existing !== undefined }, 'joined session');
-    } catch (err) {
-      const e = this.#asLecternError(err, conn, 'join');
-      conn.send({ type: 'join-error', code: e.code, message: e.message });
-    }
-  }
-
   #leave(conn: Connection, reason: LeaveReason): void {
+    this.#admission.leaveLobby(conn);
     const { room, participant } = conn;
     if (!room || !participant) return;
     conn.room = null;
@@ -250,6 +252,7 @@ export class SignalingService implements ConnectionHandler {
       return;
     }
     participant.media = { muted: msg.muted, cameraOff: msg.cameraOff };
+    this.#moderation.mediaChanged(room, participant);
     room.broadcast({ type: 'media-state', from: participant.id, muted: msg.muted, cameraOff: msg.cameraOff }, participant.id);
   }
 
@@ -261,6 +264,7 @@ export class SignalingService implements ConnectionHandler {
     }
     participant.screen = msg.screen;
     room.broadcast({ type: 'screen-share', from: participant.id, screen: msg.screen }, participant.id);
+    if (!msg.screen) this.#moderation.screenStopped(room, participant);
     conn.log.info({ code: room.code, sharing: msg.screen !== null }, 'screen share');
   }
 
@@ -286,7 +290,7 @@ export class SignalingService implements ConnectionHandler {
     for (const p of room.participants.values()) {
       // The newcomer's SFU connections start after its `joined`, like any SFU joiner's.
       if (topology === 'sfu') {
-        if (p.id !== newcomerId) this.#sfu().join(room.code, p.id);
+        if (p.id !== newcomerId) this.#admission.sfuJoin(room, p);
       }
       else this.sfu?.leave(room.code, p.id);
     }

@@ -24,6 +24,25 @@ const MIGRATIONS: readonly string[] = [
      UNIQUE (room, from_id, client_id)
    ) WITHOUT ROWID;
    CREATE INDEX chat_messages_at ON chat_messages (at);`,
+  // Persistent class rooms: the code is the stable student link; secrets are stored hashed.
+  `CREATE TABLE class_rooms (
+     code             TEXT    NOT NULL PRIMARY KEY,
+     name             TEXT    NOT NULL,
+     password_hash    TEXT,
+     host_key_hash    TEXT    NOT NULL,
+     lobby            INTEGER NOT NULL,
+     max_participants INTEGER NOT NULL,
+     created_at       INTEGER NOT NULL,
+     last_used_at     INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX class_rooms_last_used ON class_rooms (last_used_at);`,
+  // Password hashes of ad-hoc sessions, so a session re-opened after a restart keeps its password.
+  `CREATE TABLE session_passwords (
+     code          TEXT    NOT NULL PRIMARY KEY,
+     password_hash TEXT    NOT NULL,
+     created_at    INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX session_passwords_created ON session_passwords (created_at);`,
 ];
 
 /**
