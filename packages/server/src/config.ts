@@ -17,7 +17,7 @@ export interface LecternConfig {
   handshakeTimeoutMs: number;
   /** Messages one connection may send per second, sustained (token bucket refill). */
   messageRate: number;
-  /** Messages one connection may send at once (token bucket size). */
+  /** Messages one connection may send at once (token bucket size); 0: {@link messageBurstFor} the session size. */
   messageBurst: number;
   /** Open WebSocket connections one IP address (an IPv6 /64) may hold. */
   maxConnectionsPerIp: number;
@@ -122,7 +122,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'heartbeatTimeoutMs', flag: 'heartbeat-timeout-ms', kind: 'int', min: 1000, max: 600000, help: 'drop a client silent for this long' },
   { key: 'handshakeTimeoutMs', flag: 'handshake-timeout-ms', kind: 'int', min: 1000, max: 600000, help: 'close a socket that has not sent "hello" within this long' },
   { key: 'messageRate', flag: 'message-rate', kind: 'int', min: 1, max: 1000000, help: 'messages per second one connection may send, sustained (a flooder is closed with 1008)' },
-  { key: 'messageBurst', flag: 'message-burst', kind: 'int', min: 1, max: 1000000, help: 'messages one connection may send at once above the sustained rate' },
+  { key: 'messageBurst', flag: 'message-burst', kind: 'int', min: 0, max: 1000000, help: 'messages one connection may send at once above the sustained rate (0: 12 per --max-participants, at least 100)' },
   { key: 'maxConnectionsPerIp', flag: 'max-connections-per-ip', kind: 'int', min: 1, max: 1000000, help: 'open WebSocket connections per IP address (IPv6: per /64); more get HTTP 429' },
   { key: 'maxConnections', flag: 'max-connections', kind: 'int', min: 1, max: 1000000, help: 'open WebSocket connections on the whole server; more get HTTP 503' },
   { key: 'emptyRoomTtlMs', flag: 'empty-room-ttl-ms', kind: 'int', min: 1000, max: 86400000, help: 'keep an empty session joinable for this long' },
@@ -178,7 +178,7 @@ export const DEFAULTS: LecternConfig = {
   heartbeatTimeoutMs: 15000,
   handshakeTimeoutMs: 10000,
   messageRate: 50,
-  messageBurst: 100,
+  messageBurst: 0,
   maxConnectionsPerIp: 50,
   maxConnections: 10000,
   emptyRoomTtlMs: 10 * 60 * 1000,
@@ -222,6 +222,14 @@ export const DEFAULTS: LecternConfig = {
   classRoomsPerIp: 20,
   classRoomIdleDays: 365,
 };
+
+/**
+ * The burst a connection may send: as configured, or by default enough for a joiner of a full
+ * mesh to send an offer and its trickled candidates to everyone at once (about 10 messages each).
+ */
+export function messageBurstFor(config: Pick<LecternConfig, 'messageBurst' | 'maxParticipants'>): number {
+  return config.messageBurst || Math.max(100, 12 * config.maxParticipants);
+}
 
 /** A configuration problem, reported as one line and exit code 2. */
 export class ConfigError extends Error {

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, warmUpCodec } from '@lectern/protocol';
-import type { LecternConfig } from './config.js';
+import { messageBurstFor, type LecternConfig } from './config.js';
 import { ensureDataDir, ensureSelfSignedCertificate, ensureServerSecret, ensureTurnSecret, type TlsMaterial } from './data-dir.js';
 import { iceServersFor, type IceServerSource } from './turn/ice-servers.js';
 import { startTurn } from './turn/start.js';
@@ -125,7 +125,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false });
   const admission = new ConnectionAdmission({ perIp: config.maxConnectionsPerIp, total: config.maxConnections });
-  const rate = { ratePerS: config.messageRate, burst: config.messageBurst };
+  const rate = { ratePerS: config.messageRate, burst: messageBurstFor(config) };
   let nextConn = 0;
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { ErrorCodes, MAX_MESSAGE_BYTES, decodeServerMessage } from '@lectern/protocol';
+import { messageBurstFor } from '../config.js';
 import { Live, TestClient, within } from '../live-support.test.js';
 import { fuzzFrames, type FuzzFrame, type FuzzTargets } from './fuzz-frames.test.js';
 
@@ -155,8 +156,8 @@ describe('fuzz: a live server under malformed traffic', () => {
       const frames = fc
         .sample(fuzzFrames({ code, participantIds: [a.participantId] }), { seed: SEED, numRuns: 3000 })
         .filter((f) => f.kind !== 'bad-utf8' && f.data.length < MAX_MESSAGE_BYTES && !(f.kind === 'text' && f.data.includes('"hello"')))
-        .slice(0, live.config.messageBurst * 3);
-      assert.ok(frames.length > live.config.messageBurst);
+        .slice(0, messageBurstFor(live.config) * 3);
+      assert.ok(frames.length > messageBurstFor(live.config));
       for (const f of frames) {
         if (f.kind === 'text') flooder.ws.send(f.data);
         else flooder.ws.send(Buffer.from(f.data), { binary: true });

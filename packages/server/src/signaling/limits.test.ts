@@ -1,5 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { DEFAULTS, messageBurstFor } from '../config.js';
 import { ConnectionAdmission, TokenBucket, addressKey } from './limits.js';
 
 describe('TokenBucket', () => {
@@ -48,5 +49,15 @@ describe('addressKey', () => {
     assert.equal(addressKey('2001:db8::1'), '2001:db8:0:0::/64');
     assert.equal(addressKey('::1'), '0:0:0:0::/64');
     assert.notEqual(addressKey('2001:db8:1:3::1'), addressKey('2001:db8:1:2::1'));
+  });
+});
+
+describe('messageBurstFor', () => {
+  test('by default 12 per allowed participant, at least 100; a configured burst wins', () => {
+    assert.equal(messageBurstFor({ messageBurst: 0, maxParticipants: 6 }), 100);
+    assert.equal(messageBurstFor({ messageBurst: 0, maxParticipants: 20 }), 240);
+    assert.equal(messageBurstFor({ messageBurst: 0, maxParticipants: 50 }), 600);
+    assert.equal(messageBurstFor({ messageBurst: 30, maxParticipants: 50 }), 30);
+    assert.equal(messageBurstFor(DEFAULTS), 100);
   });
 });
