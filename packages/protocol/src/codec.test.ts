@@ -1,9 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeClientMessage, decodeServerMessage, encodeMessage, type DecodeResult } from './codec.js';
+import { decodeClientMessage, decodeServerMessage, encodeMessage, nestedDeeperThan, type DecodeResult } from './codec.js';
 import { ErrorCodes } from './errors.js';
 import { CLIENT_MESSAGE_TYPES, SERVER_MESSAGE_TYPES, type ClientMessage, type ServerMessage } from './messages.js';
-import { MAX_MESSAGE_BYTES } from './version.js';
+import { MAX_JSON_DEPTH, MAX_MESSAGE_BYTES } from './version.js';
 
 const CODE = 'abc-defg-hjk';
 const MEDIA = { muted: false, cameraOff: true };
@@ -270,5 +270,25 @@ describe('codec: hostile and extra fields', () => {
     assert.deepEqual(r, { ok: true, message: { type: 'offer', to: 'p2', sdp: 'v=0' } });
     const m = decodeClientMessage('{"type":"media-state","muted":true,"cameraOff":false,"from":"x"}');
     assert.deepEqual(m, { ok: true, message: { type: 'media-state', muted: true, cameraOff: false } });
+  });
+});
+
+describe('codec: nesting limit', () => {
+  test(`nesting beyond MAX_JSON_DEPTH (${MAX_JSON_DEPTH}) → BAD_MESSAGE before parsing; at the limit it parses`, () => {
+    const nest = (depth: number): string => `{"type":"ping","t":1,"pad":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+    assert.deepEqual(decodeClientMessage(nest(MAX_JSON_DEPTH)), { ok: true, message: { type: 'ping', t: 1 } });
+    const r = decodeClientMessage(nest(MAX_JSON_DEPTH + 1));
+    expectError(r, ErrorCodes.BAD_MESSAGE);
+    assert.match(r.ok ? '' : r.message, /deeper than/);
+    expectError(decodeServerMessage(`${'{"a":'.repeat(20_000).slice(0, 60_000)}`), ErrorCodes.BAD_MESSAGE);
+  });
+
+  test('brackets inside strings (escaped quotes too) do not count', () => {
+    const text = `${'[{'.repeat(100)} \\" ${'[{'.repeat(100)}`;
+    const r = decodeClientMessage(JSON.stringify({ type: 'chat-send', id: 'abcdefgh', text }));
+    assert.equal(r.ok, true);
+    // The string holds one backslash (escaped); the quote after it ends the string.
+    assert.equal(nestedDeeperThan('["\\\\",[[[]]]]', 3), true);
+    assert.equal(nestedDeeperThan('["\\"[[[[",1]', 1), false, 'an escaped quote does not end the string');
   });
 });

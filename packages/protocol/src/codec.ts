@@ -8,7 +8,7 @@ import {
   type ClientMessage,
   type ServerMessage,
 } from './messages.js';
-import { MAX_MESSAGE_BYTES } from './version.js';
+import { MAX_JSON_DEPTH, MAX_MESSAGE_BYTES } from './version.js';
 
 /** The outcome of decoding one frame: a typed message, or a stable code and a reason. */
 export type DecodeResult<T> =
@@ -48,9 +48,12 @@ const CLIENT_TYPES: ReadonlySet<string> = new Set(CLIENT_MESSAGE_TYPES);
 const SERVER_TYPES: ReadonlySet<string> = new Set(SERVER_MESSAGE_TYPES);
 
 function decodeWith<T>(schema: z.ZodType<T>, types: ReadonlySet<string>, frame: string): DecodeResult<T> {
-  // Byte length can only exceed string length; check the cheap bound first.
-  if (frame.length > MAX_MESSAGE_BYTES || byteLength(frame) > MAX_MESSAGE_BYTES) {
+  // A UTF-16 unit is at most 3 bytes of UTF-8: only long strings need counting.
+  if (frame.length > MAX_MESSAGE_BYTES || (frame.length * 3 > MAX_MESSAGE_BYTES && byteLength(frame) > MAX_MESSAGE_BYTES)) {
     return { ok: false, code: ErrorCodes.MESSAGE_TOO_LARGE, message: `message exceeds ${MAX_MESSAGE_BYTES} bytes` };
+  }
+  if (nestedDeeperThan(frame, MAX_JSON_DEPTH)) {
+    return { ok: false, code: ErrorCodes.BAD_MESSAGE, message: `message nests deeper than ${MAX_JSON_DEPTH} levels` };
   }
   let value: unknown;
   try {
@@ -83,4 +86,30 @@ function decodeWith<T>(schema: z.ZodType<T>, types: ReadonlySet<string>, frame: 
 const encoder = new TextEncoder();
 function byteLength(s: string): number {
   return encoder.encode(s).length;
+}
+
+/**
+ * True when the JSON text opens more than `max` arrays or objects inside one another. Counting
+ * the brackets (a native search) settles it for real messages; only a frame with many
+ * brackets is scanned, skipping those inside strings.
+ */
+export function nestedDeeperThan(text: string, max: number): boolean {
+  let brackets = 0;
+  for (const ch of ['{', '[']) {
+    for (let i = text.indexOf(ch); i >= 0 && brackets <= max; i = text.indexOf(ch, i + 1)) brackets++;
+  }
+  if (brackets <= max) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }

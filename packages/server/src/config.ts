@@ -13,6 +13,16 @@ export interface LecternConfig {
   dataDir: string;
   maxParticipants: number;
   heartbeatTimeoutMs: number;
+  /** Close a socket that has not completed `hello` within this many milliseconds. */
+  handshakeTimeoutMs: number;
+  /** Messages one connection may send per second, sustained (token bucket refill). */
+  messageRate: number;
+  /** Messages one connection may send at once (token bucket size); 0: {@link messageBurstFor} the session size. */
+  messageBurst: number;
+  /** Open WebSocket connections one IP address (an IPv6 /64) may hold. */
+  maxConnectionsPerIp: number;
+  /** Open WebSocket connections on the whole server. */
+  maxConnections: number;
   emptyRoomTtlMs: number;
   maxRooms: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -110,6 +120,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'dataDir', flag: 'data-dir', kind: 'string', help: 'where the generated certificate and server secret are kept' },
   { key: 'maxParticipants', flag: 'max-participants', kind: 'int', min: 2, max: 50, help: 'most people in one session' },
   { key: 'heartbeatTimeoutMs', flag: 'heartbeat-timeout-ms', kind: 'int', min: 1000, max: 600000, help: 'drop a client silent for this long' },
+  { key: 'handshakeTimeoutMs', flag: 'handshake-timeout-ms', kind: 'int', min: 1000, max: 600000, help: 'close a socket that has not sent "hello" within this long' },
+  { key: 'messageRate', flag: 'message-rate', kind: 'int', min: 1, max: 1000000, help: 'messages per second one connection may send, sustained (a flooder is closed with 1008)' },
+  { key: 'messageBurst', flag: 'message-burst', kind: 'int', min: 0, max: 1000000, help: 'messages one connection may send at once above the sustained rate (0: 12 per --max-participants, at least 100)' },
+  { key: 'maxConnectionsPerIp', flag: 'max-connections-per-ip', kind: 'int', min: 1, max: 1000000, help: 'open WebSocket connections per IP address (IPv6: per /64); more get HTTP 429' },
+  { key: 'maxConnections', flag: 'max-connections', kind: 'int', min: 1, max: 1000000, help: 'open WebSocket connections on the whole server; more get HTTP 503' },
   { key: 'emptyRoomTtlMs', flag: 'empty-room-ttl-ms', kind: 'int', min: 1000, max: 86400000, help: 'keep an empty session joinable for this long' },
   { key: 'maxRooms', flag: 'max-rooms', kind: 'int', min: 1, max: 1000000, help: 'most sessions at once' },
   { key: 'logLevel', flag: 'log-level', kind: 'level', help: `log level: ${LOG_LEVELS.join(', ')}` },
@@ -161,6 +176,11 @@ export const DEFAULTS: LecternConfig = {
   dataDir: resolve(homedir(), '.lectern'),
   maxParticipants: 6,
   heartbeatTimeoutMs: 15000,
+  handshakeTimeoutMs: 10000,
+  messageRate: 50,
+  messageBurst: 0,
+  maxConnectionsPerIp: 50,
+  maxConnections: 10000,
   emptyRoomTtlMs: 10 * 60 * 1000,
   maxRooms: 10000,
   logLevel: 'info',
@@ -202,6 +222,14 @@ export const DEFAULTS: LecternConfig = {
   classRoomsPerIp: 20,
   classRoomIdleDays: 365,
 };
+
+/**
+ * The burst a connection may send: as configured, or by default enough for a joiner of a full
+ * mesh to send an offer and its trickled candidates to everyone at once (about 10 messages each).
+ */
+export function messageBurstFor(config: Pick<LecternConfig, 'messageBurst' | 'maxParticipants'>): number {
+  return config.messageBurst || Math.max(100, 12 * config.maxParticipants);
+}
 
 /** A configuration problem, reported as one line and exit code 2. */
 export class ConfigError extends Error {

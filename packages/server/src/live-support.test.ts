@@ -207,6 +207,8 @@ export class Live {
       webRoot: null,
       turnPort: 0,
       turnTlsPort: 0,
+      // Every test client comes from 127.0.0.1, and one server serves a whole file of tests.
+      maxConnectionsPerIp: 1000,
       ...overrides,
       dataDir,
     };

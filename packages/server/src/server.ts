@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, warmUpCodec } from '@lectern/protocol';
-import type { LecternConfig } from './config.js';
+import { messageBurstFor, type LecternConfig } from './config.js';
 import { ensureDataDir, ensureSelfSignedCertificate, ensureServerSecret, ensureTurnSecret, type TlsMaterial } from './data-dir.js';
 import { iceServersFor, type IceServerSource } from './turn/ice-servers.js';
 import { startTurn } from './turn/start.js';
@@ -18,6 +18,7 @@ import { ChatStore } from './chat/chat-store.js';
 import { createRequestHandler } from './http.js';
 import { RoomRegistry } from './rooms/registry.js';
 import { CloseCodes, Connection } from './signaling/connection.js';
+import { ConnectionAdmission, REFUSAL_STATUS } from './signaling/limits.js';
 import { ResumeTokens } from './signaling/resume-token.js';
 import { SignalingService } from './signaling/service.js';
 import { openDatabase } from './store/database.js';
@@ -92,6 +93,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     new ResumeTokens(secret),
     {
       heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
       iceServers: ({ participantId, host }) => iceServersFor(iceSource, participantId, host, config.host),
     },
     log.child({ component: 'signaling' }),
@@ -127,6 +129,8 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   http.requestTimeout = 30_000;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false });
+  const admission = new ConnectionAdmission({ perIp: config.maxConnectionsPerIp, total: config.maxConnections });
+  const rate = { ratePerS: config.messageRate, burst: messageBurstFor(config) };
   let nextConn = 0;
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
@@ -134,7 +138,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     const remote = clientAddress(req, config.trustProxy);
     // Cross-site WebSocket hijacking: a page from a foreign origin is refused before the upgrade.
     if (!originAllowed(req.headers.origin, req.headers.host, { allowed: config.allowedOrigins, publicUrl: config.publicUrl })) {
@@ -142,9 +146,20 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 29\r\n\r\nthis origin may not connect\r\n');
       return;
     }
+    // Refused before the upgrade: a flood of sockets costs no WebSocket state at all.
+    const refusal = admission.track(socket, remote);
+    if (refusal) {
+      const { status, text } = REFUSAL_STATUS[refusal];
+      log.debug({ remote, refusal }, 'connection refused: too many connections');
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    // Read here, not in the callback: nothing long-lived may close over `req` (it would keep
+    // the whole request, headers and all, for the life of the connection).
+    const requestHost = req.headers.host ?? (req.socket.localAddress ? `[${req.socket.localAddress}]` : null);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling);
-      conn.requestHost = req.headers.host ?? (req.socket.localAddress ? `[${req.socket.localAddress}]` : null);
+      const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling, rate);
+      conn.requestHost = requestHost;
       signaling.add(conn);
       conn.log.debug({ remote }, 'connection opened');
     });
@@ -187,6 +202,10 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       return closing;
     },
   };
+}
+
+function destroySocket(this: Duplex): void {
+  this.destroy();
 }
 
 async function loadTls(config: LecternConfig, log: Logger): Promise<TlsMaterial> {

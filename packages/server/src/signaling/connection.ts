@@ -12,6 +12,13 @@ import {
 import type { Participant, ParticipantLink } from '../rooms/participant.js';
 import type { AccessGrant } from '../rooms/roles.js';
 import type { Room } from '../rooms/room.js';
+import { TokenBucket, type MessageRate } from './limits.js';
+
+/**
+ * Most bytes queued towards one client before the server gives up on it: a client that stops
+ * reading its socket must not make the server hold its messages without end.
+ */
+export const MAX_SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** Application close codes (4000–4999 are ours). */
 export const CloseCodes = {
@@ -47,6 +54,9 @@ export interface ConnectionHandler {
 export class Connection implements ParticipantLink {
   #state: ConnectionState = 'handshake';
   lastSeen = Date.now();
+  /** When the socket opened; a connection still in `handshake` long after this is closed. */
+  readonly openedAt = Date.now();
+  readonly #bucket: TokenBucket;
   /** Assigned in `welcome`. */
   participantId = '';
   /** Session this connection may re-open (from a verified resume token). */
@@ -74,7 +84,9 @@ export class Connection implements ParticipantLink {
     readonly remoteAddress: string,
     readonly log: Logger,
     private readonly handler: ConnectionHandler,
+    rate: MessageRate,
   ) {
+    this.#bucket = new TokenBucket(rate);
     socket.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
     socket.on('close', () => this.#onClose());
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
@@ -93,6 +105,11 @@ export class Connection implements ParticipantLink {
 
   send(message: ServerMessage): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount > MAX_SEND_BUFFER_BYTES) {
+      this.log.info({ buffered: this.socket.bufferedAmount }, 'client does not read its socket; closing');
+      this.close(CloseCodes.POLICY, 'client is not reading', true);
+      return;
+    }
     this.socket.send(encodeMessage(message));
   }
 
@@ -100,22 +117,34 @@ export class Connection implements ParticipantLink {
     this.send(ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref });
   }
 
-  close(code: number, reason: string): void {
+  /**
+   * Starts the close handshake. `abusive`: read nothing more from this client (what it keeps
+   * sending stays in the kernel, and TCP slows it down) and drop it sooner.
+   */
+  close(code: number, reason: string, abusive = false): void {
     if (this.socket.readyState === this.socket.CLOSED || this.socket.readyState === this.socket.CLOSING) return;
     this.socket.close(code, reason);
+    if (abusive) this.socket.pause();
     // A peer that never answers the close handshake must not hold the socket open.
-    setTimeout(() => this.socket.terminate(), 2000).unref();
+    setTimeout(() => this.socket.terminate(), abusive ? 1000 : 2000).unref();
   }
 
   #onFrame(data: WebSocket.RawData, isBinary: boolean): void {
     // A connection on its way out (timed out, replaced, shut down) speaks for no one.
     if (this.detached || this.socket.readyState !== this.socket.OPEN) return;
     this.lastSeen = Date.now();
+    if (!this.#bucket.take()) {
+      this.log.info('message rate exceeded; closing');
+      this.sendError(ErrorCodes.RATE_LIMITED, 'too many messages; this connection is closed');
+      this.close(CloseCodes.POLICY, 'message rate exceeded', true);
+      return;
+    }
     if (isBinary) {
       this.sendError(ErrorCodes.BAD_MESSAGE, 'binary frames are not accepted; send JSON text');
       return;
     }
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    // ws hands over a Buffer (binaryType "nodebuffer"); decode it in place rather than copy it.
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
     const decoded = decodeClientMessage(text);
     if (!decoded.ok) {
       if (decoded.code === ErrorCodes.UNKNOWN_TYPE) this.log.info({ type: decoded.type }, 'ignored unknown message type');

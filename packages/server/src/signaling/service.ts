@@ -32,6 +32,8 @@ export interface IceServerGrant {
 /** Signaling settings. */
 export interface SignalingOptions {
   heartbeatTimeoutMs: number;
+  /** A socket that has not completed `hello` this long after opening is closed. */
+  handshakeTimeoutMs: number;
   /** ICE servers (with fresh TURN credentials) for a participant reached through `host`. */
   iceServers: (participant: { participantId: string; host: string | null }) => IceServerGrant;
 }
@@ -65,7 +67,7 @@ export class SignalingService implements ConnectionHandler {
     private readonly sfu: Sfu | null,
     access: AccessControl,
   ) {
-    this.#sweepEveryMs = Math.max(250, Math.floor(options.heartbeatTimeoutMs / 4));
+    this.#sweepEveryMs = Math.max(250, Math.floor(Math.min(options.heartbeatTimeoutMs, options.handshakeTimeoutMs) / 4));
     this.#sweep = setInterval(() => this.#expireSilent(), this.#sweepEveryMs);
     this.#sweep.unref();
     rooms.onTopologyChanged = (room, topology, newcomerId) => this.#topologyChanged(room, topology, newcomerId);
@@ -332,7 +334,16 @@ export class SignalingService implements ConnectionHandler {
       return;
     }
     const deadline = now - this.options.heartbeatTimeoutMs;
+    const handshakeDeadline = now - this.options.handshakeTimeoutMs;
     for (const conn of this.connections) {
+      if (conn.state === 'handshake' && conn.openedAt < handshakeDeadline) {
+        conn.log.info('handshake timeout');
+        this.connections.delete(conn);
+        conn.detached = true;
+        conn.sendError(ErrorCodes.HANDSHAKE_REQUIRED, `no "hello" within ${this.options.handshakeTimeoutMs} ms`);
+        conn.close(CloseCodes.POLICY, 'handshake timeout');
+        continue;
+      }
       if (conn.lastSeen >= deadline) continue;
       conn.log.info('heartbeat timeout');
       this.connections.delete(conn);
