@@ -13,8 +13,8 @@ const SIMULCAST_LAYERS: RTCRtpEncodingParameters[] = [
   { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
   { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
 ];
-/** How long to wait for the browser to show the layers' SSRCs in its stats. */
-const SSRC_WAIT_MS = 10_000;
+/** How long to wait for all layers' SSRCs before announcing the ones there are. */
+const SSRC_SETTLE_MS = 1000;
 /** View reports are throttled to this interval. */
 const VIEW_REPORT_MS = 250;
 
@@ -267,21 +267,29 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
    */
   async #announceLayerSsrcs(): Promise<void> {
     this.#ssrcsSent = true;
-    const deadline = performance.now() + SSRC_WAIT_MS;
-    while (!this.#closed && performance.now() < deadline) {
+    const started = performance.now();
+    let announced = '';
+    // A layer's SSRC shows only once it sends, and the top layer waits for bandwidth: announce
+    // what there is (after a moment, or once all are there) and again whenever more appear.
+    while (!this.#closed) {
       const ssrcs: { rid: string; ssrc: number }[] = [];
       const report = await this.#publish.getStats().catch(() => null);
       report?.forEach((s: Record<string, unknown>) => {
         if (s.type === 'outbound-rtp' && s.kind === 'video' && typeof s.rid === 'string' && typeof s.ssrc === 'number') ssrcs.push({ rid: s.rid, ssrc: s.ssrc });
       });
-      if (ssrcs.length >= SIMULCAST_LAYERS.length) {
+      ssrcs.sort((a, b) => a.rid.localeCompare(b.rid));
+      const key = JSON.stringify(ssrcs);
+      const all = ssrcs.length >= SIMULCAST_LAYERS.length;
+      const waited = performance.now() - started;
+      if (ssrcs.length > 0 && key !== announced && (all || waited > SSRC_SETTLE_MS)) {
+        announced = key;
         this.#serially(async () => {
           await this.#publish.setLocalDescription();
           this.send({ type: 'sfu-publish', sdp: this.#publish.localDescription!.sdp, ssrcs });
         });
-        return;
       }
-      await new Promise((r) => setTimeout(r, 100));
+      if (all && key === announced) return;
+      await new Promise((r) => setTimeout(r, waited < 10_000 ? 250 : 1000));
     }
   }
 
