@@ -79,14 +79,12 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     { kind: 'none' };
   let sfu: Sfu | null = null;
   if (sfuPort !== null) {
-    const bindAddress = sfuBind;
-    const port = sfuPort;
     sfu = new Sfu(
-      { network: { port, ...(bindAddress ? { bindAddress } : {}) }, lastN: config.lastN, audioSlots: 3 },
+      { network: { port: sfuPort, ...(sfuBind ? { bindAddress: sfuBind } : {}) }, lastN: config.lastN, audioSlots: 3 },
       (code, id, m) => signaling.sendTo(code, id, m),
       log.child({ component: 'sfu' }),
     );
-    log.info({ port }, 'SFU media on UDP');
+    log.info({ port: sfuPort }, 'SFU media on UDP');
   }
   const signaling: SignalingService = new SignalingService(
     rooms,

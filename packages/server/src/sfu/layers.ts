@@ -26,6 +26,11 @@ interface LayerState extends VideoLayer {
 const LAYER_SILENT_MS = 1500;
 const RATE_WINDOW_MS = 500;
 
+/** True when a layer this tall fills a tile of `wantHeight` (with a little slack: a 340 px tile takes 360p). */
+function fills(layerHeight: number, wantHeight: number): boolean {
+  return layerHeight >= wantHeight * 0.9;
+}
+
 /** The layers of one publisher's video, learned from its packets. */
 export class PublishedLayers {
   readonly #byRid = new Map<string, LayerState>();
@@ -52,8 +57,7 @@ export class PublishedLayers {
       const previous = this.#byRid.get(name);
       if (previous) this.#bySsrc.delete(previous.ssrc); // the publisher restarted the layer
       const index = this.rids.length === 0 ? 0 : this.rids.indexOf(name);
-      const count = Math.max(1, this.rids.length);
-      layer = { rid: name, index, ssrc, bitrate: 0, height: Math.round(this.topHeight / 2 ** (count - 1 - index)), lastAt: now, windowStart: now, windowBytes: 0 };
+      layer = { rid: name, index, ssrc, bitrate: 0, height: this.#nominalHeight(index), lastAt: now, windowStart: now, windowBytes: 0 };
       this.#byRid.set(name, layer);
       this.#bySsrc.set(ssrc, layer);
     }
@@ -73,8 +77,13 @@ export class PublishedLayers {
   indexFor(height: number): number {
     if (height <= 0) return -1;
     const count = Math.max(1, this.rids.length);
-    for (let i = 0; i < count; i++) if (Math.round(this.topHeight / 2 ** (count - 1 - i)) >= height * 0.9) return i;
+    for (let i = 0; i < count; i++) if (fills(this.#nominalHeight(i), height)) return i;
     return count - 1;
+  }
+
+  /** A layer's nominal height: the top one is `topHeight`, each one below half the one above. */
+  #nominalHeight(index: number): number {
+    return Math.round(this.topHeight / 2 ** (Math.max(1, this.rids.length) - 1 - index));
   }
 
   /** The layer an SSRC belongs to, or undefined. */
@@ -113,7 +122,7 @@ export function chooseLayers<K>(requests: readonly LayerRequest<K>[], budget: nu
       picks.set(r.key, { layers: r.layers, at: -1 });
       continue;
     }
-    let at = r.layers.findIndex((l) => l.height >= r.wantHeight * 0.9);
+    let at = r.layers.findIndex((l) => fills(l.height, r.wantHeight));
     if (at < 0) at = r.layers.length - 1;
     picks.set(r.key, { layers: r.layers, at });
   }

@@ -20,6 +20,8 @@ export interface SfuPeerHost {
   media(peer: SfuPeer, kind: 'audio' | 'video', packet: Buffer, header: RtpHeader): void;
   feedback(peer: SfuPeer, slot: SubscriberSlot, feedback: Feedback): void;
   senderReport(peer: SfuPeer, report: SenderReport): void;
+  /** The publisher's video gained a layer (a new SSRC): receivers may pick it now. */
+  layersChanged(peer: SfuPeer): void;
   failed(peer: SfuPeer, reason: string): void;
 }
 
@@ -256,9 +258,11 @@ export class SfuPeer {
         const now = performance.now();
         const ridBytes = this.#ridId === null ? null : findExtension(packet, header, this.#ridId);
         const rid = ridBytes ? Buffer.from(ridBytes).toString('latin1') : (this.#ridBySsrc.get(header.ssrc) ?? null);
+        const known = this.layers.bySsrc(header.ssrc) !== undefined;
         // Until a layer's SSRC is known (its first packets carry the rid), it is not forwarded.
         if (!this.layers.note(header.ssrc, rid, packet.length, now)) return;
         this.#lastVideoAt = now;
+        if (!known) this.host.layersChanged(this);
       }
       this.host.media(this, kind, packet, header);
     });

@@ -75,6 +75,10 @@ export class SfuRoom {
       media: (p, kind, packet, header) => this.#media(p, kind, packet, header),
       feedback: (p, slot, fb) => this.#feedback(p, slot, fb),
       senderReport: (p, sr) => this.#senderReport(p, sr),
+      // A publisher's new layer: every receiver may pick it now rather than at the next tick.
+      layersChanged: (p) => {
+        for (const receiver of this.#peers.values()) if (receiver !== p) this.#chooseLayers(receiver);
+      },
       failed: (p, reason) => this.log.info({ code: this.code, participant: p.participantId, reason }, 'sfu connection failed'),
     };
     const peer = new SfuPeer(participantId, this.options.network, { video: this.options.lastN, audio: this.options.audioSlots }, host);
@@ -122,9 +126,6 @@ export class SfuRoom {
         if (kind === 'audio' && s.slot.source !== header.ssrc) {
           // First packet of this publisher (or it restarted its stream): follow its SSRC.
           s.slot.setSource(header.ssrc, from.payloadTypes);
-        } else if (kind === 'video' && s.slot.source === null && s.slot.nextSource === null) {
-          // The publisher's first layer became known: this receiver can pick one now.
-          this.#chooseLayers(peer);
         }
         const out = s.slot.forward(packet, header);
         if (out) peer.forwardOn(s, out);
