@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSession, expectMediaFlowing, joinByLink, remoteMedia, startTestServer, useServerAndBrowser } from '@lectern/testing';
+import { relayOnlyCall, startTestServer, useServerAndBrowser } from '@lectern/testing';
 
 // Browsers that can use nothing but the relay (iceTransportPolicy "relay") still reach the SFU:
 // the built-in TURN relay lets them through to the SFU's media port, and to nothing else here.
@@ -12,16 +12,7 @@ const env = useServerAndBrowser({ before, after }, () => startTestServer({ http:
 test('SFU: relay-only browsers get media through the built-in TURN relay to the SFU', { skip: process.env.LECTERN_E2E_SFU_RELAY ? false : 'flaky: see docs/sfu.md' }, async () => {
   const turn = env.server.server.turn;
   assert.ok(turn, 'the relay runs by default');
-  const alice = await env.browser.newPage();
-  const bob = await env.browser.newPage();
-  const code = await createSession(alice, `${env.server.url}?ice=relay`, 'Alice');
-  await joinByLink(bob, env.server.url, code, 'Bob', '?ice=relay');
-  await expectMediaFlowing(alice, ['Bob'], 60_000);
-  await expectMediaFlowing(bob, ['Alice'], 60_000);
-  for (const page of [alice, bob]) {
-    const [peer] = await remoteMedia(page);
-    assert.equal(peer?.localCandidateType, 'relay', 'the SFU connection goes through the relay');
-  }
+  const { alice, bob } = await relayOnlyCall(env.browser, env.server.url);
   assert.ok(turn.counters.bytesRelayed > 100_000, `relayed ${turn.counters.bytesRelayed} bytes`);
   await Promise.all([alice.context().close(), bob.context().close()]);
 });

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSession, expectMediaFlowing, joinByLink, remoteMedia, startTestServer, useServerAndBrowser, waitFor } from '@lectern/testing';
+import { relayOnlyCall, startTestServer, useServerAndBrowser, waitFor } from '@lectern/testing';
 
 // The built-in relay on loopback: nothing but the relay's own ports are reachable through it
 // (no --turn-allow-peer), yet two relay-only browsers meet relay to relay.
@@ -9,19 +9,7 @@ const env = useServerAndBrowser({ before, after }, () => startTestServer({ http:
 test('two browsers with iceTransportPolicy "relay" get media through the built-in TURN relay', async () => {
   const turn = env.server.server.turn;
   assert.ok(turn, 'the relay runs by default');
-  const alice = await env.browser.newPage();
-  const bob = await env.browser.newPage();
-  const code = await createSession(alice, `${env.server.url}?ice=relay`, 'Alice');
-
-
-  await joinByLink(bob, env.server.url, code, 'Bob', '?ice=relay');
-
-  await expectMediaFlowing(alice, ['Bob'], 60_000);
-  await expectMediaFlowing(bob, ['Alice'], 60_000);
-  for (const page of [alice, bob]) {
-    const [peer] = await remoteMedia(page);
-    assert.equal(peer?.localCandidateType, 'relay', 'the selected candidate pair is relayed');
-  }
+  const { alice, bob } = await relayOnlyCall(env.browser, env.server.url);
   const first = turn.counters;
   assert.ok(first.allocations >= 2, `allocations: ${first.allocations}`);
   await waitFor(() => turn.counters.bytesRelayed > first.bytesRelayed + 50_000, { what: 'relayed bytes to keep rising', timeoutMs: 20_000 });

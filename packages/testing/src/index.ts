@@ -26,3 +26,4 @@ export {
 } from './app-driver.js';
 export { twoInSession, recordFileProgress, fileProgress, fileTransfers } from './files.js';
 export { runCommand, freeUdpPort, uclientSummary } from './tools.js';
+export { relayOnlyCall } from './relay.js';
