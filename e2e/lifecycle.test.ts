@@ -91,6 +91,7 @@ test('while the server is down the home page says so, and recovers when it retur
   await page.getByRole('button', { name: 'New session' }).waitFor();
   await server.kill('SIGKILL');
   await page.getByTestId('reconnecting').waitFor({ timeout: 10_000 });
+  assert.ok(await page.getByRole('button', { name: 'New session' }).isDisabled(), 'no session can be started while the server is away');
   const again = await spawnServer(['--http', '--host', '127.0.0.1', '--port', String(server.port), '--data-dir', dataDir]);
   try {
     await page.getByTestId('reconnecting').waitFor({ state: 'detached', timeout: 30_000 });

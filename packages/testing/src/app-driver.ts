@@ -5,9 +5,17 @@ import { waitFor } from './server.js';
 export async function createSession(page: Page, baseUrl: string, name: string): Promise<string> {
   await page.goto(baseUrl);
   await page.getByLabel('Your name').fill(name);
-  await page.getByRole('button', { name: 'New session' }).click();
+  const create = page.getByRole('button', { name: 'New session' });
+  await waitFor(() => create.isEnabled(), { what: 'the New session button to be enabled' });
+  await create.click();
   const code = page.getByTestId('session-code');
-  await code.waitFor({ timeout: 20_000 });
+  try {
+    await code.waitFor({ timeout: 20_000 });
+  } catch (err) {
+    // Say what the page said, so a failure in CI explains itself.
+    const alerts = await page.getByRole('alert').allTextContents().catch(() => []);
+    throw new Error(`no session code after "New session"; the page shows: ${alerts.join(' | ') || '(no error)'}`, { cause: err });
+  }
   return (await code.textContent())!.trim();
 }
 

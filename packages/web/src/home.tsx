@@ -55,7 +55,7 @@ export function Home(props: {
           value={password}
           onInput={(e) => setPassword(e.currentTarget.value)}
         />
-        <button type="submit" class="primary" disabled={props.busy}>
+        <button type="submit" class="primary" disabled={props.busy || props.roomState !== 'connected'}>
           {props.busy ? 'Starting…' : 'New session'}
         </button>
       </form>
