@@ -6,6 +6,7 @@
 import { SyntheticParticipant, type ParticipantSpec } from './sfu-participant.js';
 import { mergeSnapshots, type StatsSnapshot } from './sfu-stats.js';
 import { monotonicNs } from './sfu-rtp.js';
+import { DirectPath } from './sfu-direct.js';
 
 /** Parent → generator. */
 export type GeneratorCommand =
@@ -20,7 +21,7 @@ export type GeneratorReport =
   | { report: 'joined'; count: number }
   | { report: 'status'; liveVideoStreams: number }
   | { report: 'reset' }
-  | { report: 'collected'; stats: StatsSnapshot; clockLateMs: number }
+  | { report: 'collected'; stats: StatsSnapshot; reference: StatsSnapshot; clockLateMs: number }
   | { report: 'left' }
   | { report: 'failed'; error: string };
 
@@ -30,6 +31,8 @@ const JOIN_PARALLEL = 6;
 const TICK_MS = 5;
 
 const participants: SyntheticParticipant[] = [];
+/** The same video stream sent without the SFU, beside the load: the delay the machine alone adds. */
+const reference = new DirectPath(500_000, 15);
 /** How late the send clock ran, worst case since the last reset: a saturated generator shows here. */
 let clockLateMs = 0;
 let lastTick = performance.now();
@@ -38,6 +41,7 @@ const clock = setInterval(() => {
   const now = performance.now();
   clockLateMs = Math.max(clockLateMs, now - lastTick - TICK_MS);
   lastTick = now;
+  reference.tick(now);
   for (const p of participants) p.tick(now);
 }, TICK_MS);
 
@@ -66,11 +70,12 @@ async function handle(m: GeneratorCommand): Promise<void> {
     }
     case 'reset':
       for (const p of participants) p.stats.reset();
+      reference.stats.reset();
       clockLateMs = 0;
       return reply({ report: 'reset' });
     case 'collect': {
       const { audio, video } = mergeSnapshots(participants.map((p) => p.stats.snapshot()));
-      return reply({ report: 'collected', stats: { audio, video }, clockLateMs });
+      return reply({ report: 'collected', stats: { audio, video }, reference: reference.stats.snapshot(), clockLateMs });
     }
     case 'leave':
       for (const p of participants.splice(0)) p.close();
@@ -83,6 +88,7 @@ process.on('message', (m: GeneratorCommand) => {
 });
 process.on('disconnect', () => {
   clearInterval(clock);
+  reference.close();
   for (const p of participants) p.close();
   process.exit(0);
 });

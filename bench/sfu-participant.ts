@@ -7,7 +7,7 @@
 import ndc from 'node-datachannel';
 import WebSocket from 'ws';
 import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '@lectern/protocol';
-import { AUDIO_LEVEL_EXT_ID, AUDIO_LEVEL_URI, OPUS_PT, OpusSource, VP8_PT, Vp8Source, isRtcp, monotonicNs, readProbe, wantsKeyframe } from './sfu-rtp.js';
+import { AUDIO_LEVEL_EXT_ID, AUDIO_LEVEL_URI, OPUS_PT, OpusSource, VP8_PT, Vp8Source, isRtcp, monotonicNs, readProbe, sendPacket, wantsKeyframe } from './sfu-rtp.js';
 import { ReceiveStats } from './sfu-stats.js';
 
 /** What one synthetic participant sends (null: it only receives). */
@@ -93,10 +93,11 @@ export class SyntheticParticipant {
   #publish: ndc.PeerConnection | null = null;
   #subscribe: ndc.PeerConnection | null = null;
   #audioTrack: ndc.Track | null = null;
+  /** The subscribe connection's tracks: node-datachannel stops calling back for a Track object that was garbage-collected. */
+  readonly #slotTracks: ndc.Track[] = [];
   #videoTrack: ndc.Track | null = null;
   readonly #video: Vp8Source | null;
   readonly #audio: OpusSource | null;
-  #nextFrameAt = 0;
   #nextAudioAt = 0;
   #pinger: NodeJS.Timeout | null = null;
   readonly #candidates: Record<'publish' | 'subscribe', Array<{ candidate: string; mid: string }>> = { publish: [], subscribe: [] };
@@ -134,13 +135,10 @@ export class SyntheticParticipant {
     if (this.#audio && this.#audioTrack?.isOpen()) {
       if (this.#nextAudioAt === 0) this.#nextAudioAt = nowMs;
       // A late clock sends what it owes, but never more than a few packets at once.
-      for (let n = 0; this.#nextAudioAt <= nowMs && n < 5; n++, this.#nextAudioAt += 20) send(this.#audioTrack, this.#audio.nextPacket());
+      for (let n = 0; this.#nextAudioAt <= nowMs && n < 5; n++, this.#nextAudioAt += 20) sendPacket(this.#audioTrack, this.#audio.nextPacket());
       if (this.#nextAudioAt <= nowMs) this.#nextAudioAt = nowMs + 20;
     }
-    if (this.#video && this.#videoTrack?.isOpen() && this.#nextFrameAt <= nowMs) {
-      for (const p of this.#video.nextFrame()) send(this.#videoTrack, p);
-      this.#nextFrameAt = Math.max(this.#nextFrameAt + 1000 / this.#video.fps, nowMs - 100);
-    }
+    if (this.#video && this.#videoTrack?.isOpen()) for (const p of this.#video.due(nowMs)) sendPacket(this.#videoTrack, p);
   }
 
   close(): void {
@@ -227,6 +225,7 @@ export class SyntheticParticipant {
       if (type === 'answer') this.#signal.send({ type: 'sfu-subscribe-answer', sdp: answer });
     });
     pc.onTrack((track) => {
+      this.#slotTracks.push(track);
       const kind = track.type() === 'audio' ? 'audio' : 'video';
       // Receiver reports and REMB, as a browser sends.
       track.setMediaHandler(new ndc.RtcpReceivingSession());
@@ -238,13 +237,5 @@ export class SyntheticParticipant {
     });
     pc.setRemoteDescription(sdp, 'offer');
     this.#flushCandidates('subscribe');
-  }
-}
-
-function send(track: ndc.Track, packet: Buffer): void {
-  try {
-    track.sendMessageBinary(packet);
-  } catch {
-    // The connection closed under us (the step is ending).
   }
 }

@@ -5,7 +5,7 @@
  * trip under media load.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +98,7 @@ class SignalProbe {
 /** Server, generators and probe for one run. */
 export interface Rig {
   server: ServerProcess;
+  dataDir: string;
   wsUrl: string;
   generators: ChildProcess[];
   probe: SignalProbe;
@@ -115,12 +116,17 @@ export async function openRig(options: { generators: number; lastN: number }): P
   const wsUrl = `ws://127.0.0.1:${server.port}/ws`;
   const here = fileURLToPath(new URL('./sfu-generator.js', import.meta.url));
   const generators = Array.from({ length: options.generators }, () => fork(here, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-  const probe = await SignalProbe.open(wsUrl);
-  return { server, wsUrl, generators, probe };
+  const probe = await SignalProbe.open(wsUrl).catch(async (err: unknown) => {
+    for (const g of generators) g.kill();
+    await server.kill();
+    throw err;
+  });
+  return { server, dataDir, wsUrl, generators, probe };
 }
 
 export async function closeRig(rig: Rig): Promise<void> {
   rig.probe.close();
   for (const g of rig.generators) if (g.connected) g.disconnect();
   await rig.server.kill('SIGTERM');
+  await rm(rig.dataDir, { recursive: true, force: true });
 }

@@ -82,6 +82,15 @@ export function wantsKeyframe(p: Buffer): boolean {
   return false;
 }
 
+/** Sends an RTP packet on a node-datachannel track; a track closed under us (the step is ending) drops it. */
+export function sendPacket(track: { sendMessageBinary(p: Buffer): boolean }, packet: Buffer): void {
+  try {
+    track.sendMessageBinary(packet);
+  } catch {
+    // closed
+  }
+}
+
 const randomUint32 = (): number => (Math.random() * 0x1_0000_0000) >>> 0;
 
 /**
@@ -95,6 +104,7 @@ export class Vp8Source {
   readonly #s: StreamState;
   #pictureId = Math.floor(Math.random() * 0x7fff);
   #keyframeDue = true;
+  #nextFrameAt = 0;
   readonly #frameBytes: number;
 
   constructor(
@@ -109,6 +119,14 @@ export class Vp8Source {
   /** The next keyframe is sent at the next frame (a PLI or FIR came). */
   requestKeyframe(): void {
     this.#keyframeDue = true;
+  }
+
+  /** The packets of the frame due at `nowMs` (performance.now()), or none when it is not time yet. */
+  due(nowMs: number): Buffer[] {
+    if (this.#nextFrameAt > nowMs) return [];
+    // A late clock sends the frame now and keeps the cadence, but never catches up a backlog.
+    this.#nextFrameAt = Math.max(this.#nextFrameAt + 1000 / this.fps, nowMs - 100);
+    return this.nextFrame();
   }
 
   /** The packets of the next frame. */

@@ -19,6 +19,10 @@ export interface StepResult {
   videoWorstLoss: number;
   videoP50: number;
   videoP95: number;
+  /** p95 one-way delay of the same stream sent straight between two connections in a generator (no SFU). */
+  referenceP95: number;
+  /** videoP95 − referenceP95: the delay the SFU adds. */
+  addedP95: number;
   audioLoss: number;
   audioP95: number;
   rttP99: number;
@@ -62,6 +66,7 @@ export async function measure(rig: Rig, consumers: number, seconds: number): Pro
   const after = processTreeUsage(rig.server.child.pid!);
   const genCpu = (generatorCpuS(rig) - genBefore) / wall;
   const merged = mergeSnapshots(collected.map((c) => c.stats));
+  const ref = mergeSnapshots(collected.map((c) => c.reference)).delayHist.video;
   const serverCpu = (after.cpuS - before.cpuS) / wall;
   return {
     consumers,
@@ -70,6 +75,8 @@ export async function measure(rig: Rig, consumers: number, seconds: number): Pro
     videoWorstLoss: merged.video.worstLoss,
     videoP50: merged.delayHist.video.percentile(50),
     videoP95: merged.delayHist.video.percentile(95),
+    referenceP95: ref.percentile(95),
+    addedP95: Math.max(0, merged.delayHist.video.percentile(95) - ref.percentile(95)),
     audioLoss: lossOf(merged.audio),
     audioP95: merged.delayHist.audio.percentile(95),
     rttP99: rig.probe.rtt.percentile(99),
