@@ -27,6 +27,7 @@ export interface ParticipantSpec {
 }
 
 const JOIN_TIMEOUT_MS = 30_000;
+const MAX_REJOINS = 3;
 
 /** A `ws` socket that sends and reads Lectern's messages through @lectern/protocol's codec. */
 class Signal {
@@ -89,6 +90,8 @@ export const streamIdOf = (index: number, kind: 'audio' | 'video'): number => in
  */
 export class SyntheticParticipant {
   readonly stats = new ReceiveStats();
+  /** How often a failed connection made it leave and join again. */
+  rejoins = 0;
   readonly #signal: Signal;
   #publish: ndc.PeerConnection | null = null;
   #subscribe: ndc.PeerConnection | null = null;
@@ -122,12 +125,43 @@ export class SyntheticParticipant {
     s.send({ type: 'hello', v: PROTOCOL_VERSION });
     const { heartbeatMs } = await welcome;
     this.#pinger = setInterval(() => s.send({ type: 'ping', t: Date.now() }), heartbeatMs);
+    await this.#enter();
+  }
+
+  /** Sends `join` and starts publishing once joined. */
+  async #enter(): Promise<void> {
+    const s = this.#signal;
     const joined = s.next((m) => (m.type === 'joined' ? m : m.type === 'join-error' ? new Error(`join refused: ${m.code}`) : undefined), 'joined');
     s.send({ type: 'join', code: this.spec.code, name: `Bench ${this.spec.index}`, media: { muted: !this.#audio, cameraOff: !this.#video } });
     const result = await joined;
     if (result instanceof Error) throw result;
     if (result.topology !== 'sfu') throw new Error(`the session runs ${result.topology}, not sfu (start the server with --topology sfu)`);
     if (this.spec.publish) this.#startPublishing();
+  }
+
+  /**
+   * A connection failed (ICE timed out on a starved machine): leave and join again, as a
+   * browser would reconnect, at most a few times. The server then sets up fresh connections.
+   */
+  #rejoin(): void {
+    if (this.#closed || this.rejoins >= MAX_REJOINS) return;
+    this.rejoins++;
+    this.#closeConnections();
+    this.#signal.send({ type: 'leave' });
+    this.#enter().catch(() => {});
+  }
+
+  #closeConnections(): void {
+    for (const pc of [this.#publish, this.#subscribe]) {
+      try {
+        pc?.close();
+      } catch {
+        // already closed
+      }
+    }
+    this.#publish = this.#subscribe = this.#audioTrack = this.#videoTrack = null;
+    this.#slotTracks.length = 0;
+    this.#candidates.publish.length = this.#candidates.subscribe.length = 0;
   }
 
   /** Sends whatever audio packet and video frame are due at `nowMs` (performance.now()). */
@@ -145,13 +179,7 @@ export class SyntheticParticipant {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#pinger) clearInterval(this.#pinger);
-    for (const pc of [this.#publish, this.#subscribe]) {
-      try {
-        pc?.close();
-      } catch {
-        // already closed
-      }
-    }
+    this.#closeConnections();
     this.#signal.ws.close();
   }
 
@@ -189,7 +217,10 @@ export class SyntheticParticipant {
 
   #connection(which: 'publish' | 'subscribe'): ndc.PeerConnection {
     const pc = new ndc.PeerConnection(`bench-${this.spec.index}-${which}`, { iceServers: [], bindAddress: '127.0.0.1' });
-    if (process.env.BENCH_SFU_DEBUG) pc.onStateChange((state) => console.error(`[${this.spec.index}] ${which} ${state}`));
+    pc.onStateChange((state) => {
+      if (process.env.BENCH_SFU_DEBUG) console.error(`[${this.spec.index}] ${which} ${state}`);
+      if (state === 'failed' && (pc === this.#publish || pc === this.#subscribe)) setImmediate(() => this.#rejoin());
+    });
     pc.onLocalCandidate((candidate, mid) => {
       if (process.env.BENCH_SFU_DEBUG) console.error(`[${this.spec.index}] → ${which} ${candidate}`);
       this.#signal.send({ type: 'sfu-candidate', pc: which, candidate: { candidate: candidate.replace(/^a=/, ''), sdpMid: mid } });

@@ -30,6 +30,8 @@ export interface StepResult {
   cpuPer100: number;
   rssMb: number;
   generatorCpu: number;
+  /** Participants that left and joined again after a connection failed (since they joined). */
+  rejoins: number;
   /** Worst lateness of a generator's send clock (ms): a saturated generator shows here. */
   clockLateMs: number;
   /** What the server forwarded, as received by the subscribers (RTP bytes, audio + video). */
@@ -37,7 +39,7 @@ export interface StepResult {
   loadAvg: number;
 }
 
-const SETTLE_TIMEOUT_MS = 60_000;
+const SETTLE_TIMEOUT_MS = 90_000;
 
 async function liveVideoStreams(rig: Rig): Promise<number> {
   const answers = await Promise.all(rig.generators.map((g) => ask(g, { cmd: 'status' }, 'status')));
@@ -84,6 +86,7 @@ export async function measure(rig: Rig, consumers: number, seconds: number): Pro
     cpuPer100: merged.video.streams > 0 ? (serverCpu / merged.video.streams) * 100 : NaN,
     rssMb: after.rssMb,
     generatorCpu: genCpu,
+    rejoins: collected.reduce((n, c) => n + c.rejoins, 0),
     clockLateMs: Math.max(...collected.map((c) => c.clockLateMs)),
     outMbps: ((merged.audio.bytes + merged.video.bytes) * 8) / wall / 1e6,
     loadAvg: loadavg()[0]!,

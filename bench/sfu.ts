@@ -5,9 +5,10 @@
  * A real server runs in its own process with `--topology sfu`; load generator processes run
  * synthetic participants over real WebRTC (node-datachannel) and Lectern's real signaling.
  * Sessions have BENCH_SFU_PUBLISHERS publishers (500 kbit/s VP8 at 45 packets/s + 50 packets/s
- * Opus; they receive each other too); each step adds BENCH_SFU_STEP_RECEIVERS receive-only
- * participants (a new session when one holds BENCH_SFU_SESSION_SIZE). A step that misses a
- * target ends the ramp (at most BENCH_SFU_MAX_STEPS steps). Then the class scenario: one
+ * Opus; they receive each other too). The first step is one such session alone; each further
+ * step adds BENCH_SFU_STEP_RECEIVERS receive-only participants (a new session when one holds
+ * BENCH_SFU_SESSION_SIZE). A step that misses a target ends the ramp (at most
+ * BENCH_SFU_MAX_STEPS steps). Then the class scenario: one
  * teacher at 2 Mbit/s and 29 students at 150 kbit/s, last-N 9. Prints a table, then one JSON line.
  */
 import { loadavg } from 'node:os';
@@ -60,18 +61,22 @@ class Ramp {
 
   constructor(private readonly rig: Rig) {}
 
+  /** A new session of publishers only (they receive each other). */
+  async addPublishers(): Promise<void> {
+    const code = await this.rig.probe.createSession();
+    await joinAll(this.rig, code, Array.from({ length: PUBLISHERS }, (_, j) => ({ ...CAMERA, loud: j === 0 })));
+    this.#session = { code, size: PUBLISHERS };
+    this.consumers += consumersOf(PUBLISHERS, 0);
+    this.people += PUBLISHERS;
+  }
+
   async addReceivers(count: number): Promise<void> {
     while (count > 0) {
-      if (!this.#session || this.#session.size >= SESSION_SIZE) {
-        const code = await this.rig.probe.createSession();
-        await joinAll(this.rig, code, Array.from({ length: PUBLISHERS }, (_, j) => ({ ...CAMERA, loud: j === 0 })));
-        this.#session = { code, size: PUBLISHERS };
-        this.consumers += consumersOf(PUBLISHERS, 0);
-        this.people += PUBLISHERS;
-      }
-      const n = Math.min(count, SESSION_SIZE - this.#session.size);
-      await joinAll(this.rig, this.#session.code, Array.from({ length: n }, () => null));
-      this.#session.size += n;
+      if (!this.#session || this.#session.size >= SESSION_SIZE) await this.addPublishers();
+      const session = this.#session!;
+      const n = Math.min(count, SESSION_SIZE - session.size);
+      await joinAll(this.rig, session.code, Array.from({ length: n }, () => null));
+      session.size += n;
       this.consumers += consumersOf(PUBLISHERS, n) - consumersOf(PUBLISHERS, 0);
       this.people += n;
       count -= n;
@@ -86,10 +91,10 @@ function row(cells: Array<string | number>): string {
   return cells.map((c, i) => String(c).padStart(i === 0 ? 9 : 10)).join(' ');
 }
 
-const HEADER = ['people', 'consumers', 'live', 'v loss %', 'v p50 ms', 'v p95 ms', 'ref p95', 'added p95', 'a loss %', 'a p95 ms', 'sig p99', 'srv CPU %', 'CPU%/100c', 'RSS MB', 'gen CPU %', 'load avg'];
+const HEADER = ['people', 'consumers', 'live', 'v loss %', 'v p50 ms', 'v p95 ms', 'ref p95', 'added p95', 'a loss %', 'a p95 ms', 'sig p99', 'srv CPU %', 'CPU%/100c', 'RSS MB', 'gen CPU %', 'rejoins', 'load avg'];
 
 function printRow(label: string | number, r: StepResult): void {
-  console.log(row([label, r.consumers, r.liveConsumers, round(r.videoLoss * 100, 2), round(r.videoP50, 2), round(r.videoP95, 2), round(r.referenceP95, 2), round(r.addedP95, 2), round(r.audioLoss * 100, 2), round(r.audioP95, 2), round(r.rttP99, 1), round(r.serverCpu * 100), round(r.cpuPer100 * 100, 1), round(r.rssMb), round(r.generatorCpu * 100), round(r.loadAvg, 1)]));
+  console.log(row([label, r.consumers, r.liveConsumers, round(r.videoLoss * 100, 2), round(r.videoP50, 2), round(r.videoP95, 2), round(r.referenceP95, 2), round(r.addedP95, 2), round(r.audioLoss * 100, 2), round(r.audioP95, 2), round(r.rttP99, 1), round(r.serverCpu * 100), round(r.cpuPer100 * 100, 1), round(r.rssMb), round(r.generatorCpu * 100), r.rejoins, round(r.loadAvg, 1)]));
 }
 
 async function main(): Promise<void> {
@@ -102,7 +107,9 @@ async function main(): Promise<void> {
     console.log(row(HEADER));
     const ramp = new Ramp(rig);
     for (let step = 1; step <= MAX_STEPS; step++) {
-      await ramp.addReceivers(STEP_RECEIVERS);
+      // The first step is one session of publishers alone; each further step adds receivers.
+      if (step === 1) await ramp.addPublishers();
+      else await ramp.addReceivers(STEP_RECEIVERS);
       await settle(rig, ramp.consumers);
       const r = await measure(rig, ramp.consumers, SECONDS);
       steps.push(r);
@@ -158,6 +165,7 @@ async function main(): Promise<void> {
       class_out_mbps: classResult ? round(classResult.outMbps, 2) : null,
       class_cpu_pct: classResult ? round(classResult.serverCpu * 100) : null,
       class_consumers: classResult?.liveConsumers ?? null,
+      generator_clock_late_ms: largest ? round(largest.clockLateMs, 0) : null,
       load_avg: round(loadavg()[0]!, 1),
       cores: (await import('node:os')).cpus().length,
     }),
