@@ -11,7 +11,7 @@
  * BENCH_SFU_MAX_STEPS steps). Then the class scenario: one
  * teacher at 2 Mbit/s and 29 students at 150 kbit/s, last-N 9. Prints a table, then one JSON line.
  */
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { round, runBenchmark } from './report.js';
 import { ask, closeRig, openRig, type Rig } from './sfu-rig.js';
 import { measure, settle, type StepResult } from './sfu-step.js';
@@ -84,17 +84,20 @@ class Ramp {
   }
 }
 
-const passes = (r: StepResult): boolean =>
-  r.liveConsumers >= r.consumers && r.videoLoss <= MAX_LOSS && r.addedP95 <= MAX_P95_MS;
+/** Every consumer received and at most 1% was lost: the ramp goes on while this holds. */
+const deliverable = (r: StepResult): boolean => r.liveConsumers >= r.consumers && r.videoLoss <= MAX_LOSS;
+/** Within every target, the added delay too. */
+const passes = (r: StepResult): boolean => deliverable(r) && r.addedP95 <= MAX_P95_MS;
+const verdict = (r: StepResult): string => (passes(r) ? 'ok' : deliverable(r) ? 'delay' : 'loss');
 
 function row(cells: Array<string | number>): string {
   return cells.map((c, i) => String(c).padStart(i === 0 ? 9 : 10)).join(' ');
 }
 
-const HEADER = ['people', 'consumers', 'live', 'v loss %', 'v p50 ms', 'v p95 ms', 'ref p95', 'added p95', 'a loss %', 'a p95 ms', 'sig p99', 'srv CPU %', 'CPU%/100c', 'RSS MB', 'gen CPU %', 'rejoins', 'load avg'];
+const HEADER = ['people', 'consumers', 'live', 'v loss %', 'v p50 ms', 'v p95 ms', 'ref p95', 'added p95', 'a loss %', 'a p95 ms', 'sig p99', 'srv CPU %', 'CPU%/100c', 'RSS MB', 'gen CPU %', 'rejoins', 'load avg', 'verdict'];
 
 function printRow(label: string | number, r: StepResult): void {
-  console.log(row([label, r.consumers, r.liveConsumers, round(r.videoLoss * 100, 2), round(r.videoP50, 2), round(r.videoP95, 2), round(r.referenceP95, 2), round(r.addedP95, 2), round(r.audioLoss * 100, 2), round(r.audioP95, 2), round(r.rttP99, 1), round(r.serverCpu * 100), round(r.cpuPer100 * 100, 1), round(r.rssMb), round(r.generatorCpu * 100), r.rejoins, round(r.loadAvg, 1)]));
+  console.log(row([label, r.consumers, r.liveConsumers, round(r.videoLoss * 100, 2), round(r.videoP50, 2), round(r.videoP95, 2), round(r.referenceP95, 2), round(r.addedP95, 2), round(r.audioLoss * 100, 2), round(r.audioP95, 2), round(r.rttP99, 1), round(r.serverCpu * 100), round(r.cpuPer100 * 100, 1), round(r.rssMb), round(r.generatorCpu * 100), r.rejoins, round(r.loadAvg, 1), label === 'class' ? '' : verdict(r)]));
 }
 
 async function main(): Promise<void> {
@@ -114,7 +117,9 @@ async function main(): Promise<void> {
       const r = await measure(rig, ramp.consumers, SECONDS);
       steps.push(r);
       printRow(ramp.people, r);
-      if (!passes(r)) break;
+      // Over the delay target the ramp goes on (the CPU cost per consumer is still worth
+      // measuring on a busy machine); a step that loses packets or consumers ends it.
+      if (!deliverable(r)) break;
     }
     await Promise.all(rig.generators.map((g) => ask(g, { cmd: 'leave' }, 'left')));
     if (CLASS) {
@@ -128,20 +133,24 @@ async function main(): Promise<void> {
   } finally {
     await closeRig(rig);
   }
-  const passed = steps.filter(passes);
-  const best = passed.at(-1) ?? null;
+  summarize(steps, classResult);
+}
+
+/** The verdict lines and the JSON line. */
+function summarize(steps: StepResult[], classResult: StepResult | null): void {
+  const best = steps.filter(passes).at(-1) ?? null;
   const value = best ? best.consumers / best.serverCpu : 0;
   const rttP99 = Math.max(...steps.map((s) => s.rttP99));
-  // CPU cost alone, at the largest step measured whether or not it met the delay target.
-  const largest = steps.at(-1);
-  const byCpu = largest && largest.liveConsumers > 0 ? largest.liveConsumers / largest.serverCpu : 0;
-  if (best) console.log(`largest step within targets: ${best.consumers} video consumers at ${round(best.serverCpu * 100)}% of a core (server + its child processes) → ${round(value, 0)} consumers per core (linear: CPU per consumer held constant up to a full core)`);
-  else console.log('no step met the targets');
+  // The CPU cost alone, at the largest step that delivered (whatever its delay).
+  const delivered = steps.filter(deliverable).at(-1) ?? null;
+  const byCpu = delivered ? delivered.consumers / delivered.serverCpu : 0;
   const failed = steps.find((s) => !passes(s));
-  if (largest) console.log(`by CPU time alone (largest step, ${largest.liveConsumers} consumers, whatever its delay): ${round(byCpu, 0)} consumers per core`);
+  if (best) console.log(`largest step within every target: ${best.consumers} video consumers at ${round(best.serverCpu * 100)}% of a core (server + its child processes) → ${round(value, 0)} consumers per core (CPU per consumer held constant up to a full core)`);
+  else console.log('no step met every target');
   if (failed) console.log(`first step over a target: ${failed.consumers} consumers (${failed.liveConsumers} live, loss ${round(failed.videoLoss * 100, 2)}%, p95 ${round(failed.videoP95, 2)} ms, ${round(failed.addedP95, 2)} ms over the direct path)`);
+  if (delivered) console.log(`largest step delivered (≤ ${MAX_LOSS * 100}% loss, every consumer live, any delay): ${delivered.consumers} consumers at ${round(delivered.serverCpu * 100)}% of a core → ${round(byCpu, 0)} consumers per core by CPU time; RSS ${round(delivered.rssMb)} MB`);
   if (classResult) console.log(`class (1 teacher 2 Mbit/s + 29 students 150 kbit/s, last-N ${LAST_N}): server sends ${round(classResult.outMbps, 2)} Mbit/s of RTP to ${classResult.liveConsumers} video consumers, CPU ${round(classResult.serverCpu * 100)}%, RSS ${round(classResult.rssMb)} MB, video loss ${round(classResult.videoLoss * 100, 2)}%, p95 ${round(classResult.videoP95, 2)} ms`);
-  console.log(`signaling round trip p99 under load: ${round(rttP99, 1)} ms (target ≤ ${MAX_RTT_P99_MS} ms); the generators share the machine's cores with the server (load average ${loadavg().map((l) => round(l, 1)).join(' ')})`);
+  console.log(`signaling round trip p99 under load: ${round(rttP99, 1)} ms (target ≤ ${MAX_RTT_P99_MS} ms); the generators share the machine's ${cpus().length} cores with the server (load average now ${loadavg().map((l) => round(l, 1)).join(' ')})`);
   console.log(
     JSON.stringify({
       bench: 'sfu',
@@ -152,22 +161,23 @@ async function main(): Promise<void> {
       target: 'ratio>=1',
       consumers_sustained: best?.consumers ?? 0,
       server_cpu_pct_at_sustained: best ? round(best.serverCpu * 100) : null,
-      cpu_pct_per_100_consumers: best ? round(best.cpuPer100 * 100, 1) : null,
-      rss_mb: best ? round(best.rssMb) : null,
-      video_loss_pct: best ? round(best.videoLoss * 100, 3) : null,
-      video_p95_ms: best ? round(best.videoP95, 2) : null,
-      direct_p95_ms: best ? round(best.referenceP95, 2) : null,
       added_p95_ms: best ? round(best.addedP95, 2) : null,
+      first_failed_consumers: failed?.consumers ?? null,
+      first_failed_added_p95_ms: failed ? round(failed.addedP95, 2) : null,
+      first_failed_direct_p95_ms: failed ? round(failed.referenceP95, 2) : null,
+      delivered_consumers: delivered?.consumers ?? 0,
+      consumers_per_core_by_cpu: round(byCpu, 0),
+      cpu_pct_per_100_consumers: delivered ? round(delivered.cpuPer100 * 100, 1) : null,
+      rss_mb: delivered ? round(delivered.rssMb) : null,
       signal_rtt_p99_ms: round(rttP99, 1),
       signal_rtt_target_met: rttP99 <= MAX_RTT_P99_MS,
-      first_failed_consumers: failed?.consumers ?? null,
-      consumers_per_core_by_cpu: round(byCpu, 0),
       class_out_mbps: classResult ? round(classResult.outMbps, 2) : null,
       class_cpu_pct: classResult ? round(classResult.serverCpu * 100) : null,
       class_consumers: classResult?.liveConsumers ?? null,
-      generator_clock_late_ms: largest ? round(largest.clockLateMs, 0) : null,
+      class_p95_ms: classResult ? round(classResult.videoP95, 2) : null,
+      generator_clock_late_ms: round(Math.max(...steps.map((s) => s.clockLateMs)), 0),
       load_avg: round(loadavg()[0]!, 1),
-      cores: (await import('node:os')).cpus().length,
+      cores: cpus().length,
     }),
   );
 }
