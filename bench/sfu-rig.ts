@@ -25,7 +25,10 @@ export function ask<K extends GeneratorReport['report']>(child: ChildProcess, co
       else if (m.report === kind) done(null, m as Extract<GeneratorReport, { report: K }>);
     };
     const onExit = (code: number | null): void => done(new Error(`load generator exited (${code})`));
+    let settled = false;
     function done(err: Error | null, m?: Extract<GeneratorReport, { report: K }>): void {
+      if (settled) return;
+      settled = true;
       child.off('message', onMessage);
       child.off('exit', onExit);
       if (err) reject(err);
@@ -33,7 +36,10 @@ export function ask<K extends GeneratorReport['report']>(child: ChildProcess, co
     }
     child.on('message', onMessage);
     child.on('exit', onExit);
-    child.send(command);
+    if (!child.connected) return done(new Error(`load generator is gone (exit code ${child.exitCode}, signal ${child.signalCode})`));
+    child.send(command, (err) => {
+      if (err) done(err);
+    });
   });
 }
 
@@ -116,6 +122,12 @@ export async function openRig(options: { generators: number; lastN: number }): P
   const wsUrl = `ws://127.0.0.1:${server.port}/ws`;
   const here = fileURLToPath(new URL('./sfu-generator.js', import.meta.url));
   const generators = Array.from({ length: options.generators }, () => fork(here, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  for (const g of generators) {
+    g.on('error', () => {}); // a send to a dead generator; its exit rejects the request
+    g.on('exit', (code, signal) => {
+      if (code !== 0) console.error(`load generator ${g.pid} exited (code ${code}, signal ${signal})`);
+    });
+  }
   const probe = await SignalProbe.open(wsUrl).catch(async (err: unknown) => {
     for (const g of generators) g.kill();
     await server.kill();
