@@ -47,7 +47,14 @@ class Signal {
     this.ws.on('message', (data) => {
       const decoded = decodeServerMessage(String(data));
       if (!decoded.ok) return;
-      for (const h of this.#handlers) h(decoded.message);
+      for (const h of this.#handlers) {
+        try {
+          h(decoded.message);
+        } catch (err) {
+          // libdatachannel refused a description or candidate: the connection will fail and rejoin.
+          console.error(`bench:sfu participant: ${decoded.message.type}: ${(err as Error).message}`);
+        }
+      }
     });
   }
 
