@@ -158,7 +158,7 @@ function summarize(steps: StepResult[], classResult: StepResult | null, idleRttP
   if (failed) console.log(`first step over a target: ${failed.consumers} consumers (${failed.liveConsumers} live, loss ${round(failed.videoLoss * 100, 2)}%, p95 ${round(failed.videoP95, 2)} ms, ${round(failed.addedP95, 2)} ms over the direct path)`);
   if (delivered) console.log(`largest step delivered (≤ ${MAX_LOSS * 100}% loss, every consumer live, any delay): ${delivered.consumers} consumers at ${round(delivered.serverCpu * 100)}% of a core → ${round(byCpu, 0)} consumers per core by CPU time; RSS ${round(delivered.rssMb)} MB`);
   if (classResult) console.log(`class (1 teacher 2 Mbit/s + 29 students 150 kbit/s, last-N ${LAST_N}): server sends ${round(classResult.outMbps, 2)} Mbit/s of RTP to ${classResult.liveConsumers} video consumers, CPU ${round(classResult.serverCpu * 100)}%, RSS ${round(classResult.rssMb)} MB, video loss ${round(classResult.videoLoss * 100, 2)}%, p95 ${round(classResult.videoP95, 2)} ms`);
-  console.log(`signaling round trip p99 under load: ${round(rttP99, 1)} ms (target ≤ ${MAX_RTT_P99_MS} ms); the generators share the machine's ${cpus().length} cores with the server (load average now ${loadavg().map((l) => round(l, 1)).join(' ')})`);
+  console.log(`signaling round trip p99 under load: ${best ? `${round(best.rttP99, 1)} ms at ${best.consumers} consumers, ` : ''}${round(rttP99, 1)} ms at worst (target ≤ ${MAX_RTT_P99_MS} ms); the generators share the machine's ${cpus().length} cores with the server (load average now ${loadavg().map((l) => round(l, 1)).join(' ')})`);
   console.log(
     JSON.stringify({
       bench: 'sfu',
@@ -177,6 +177,7 @@ function summarize(steps: StepResult[], classResult: StepResult | null, idleRttP
       consumers_per_core_by_cpu: round(byCpu, 0),
       cpu_pct_per_100_consumers: delivered ? round(delivered.cpuPer100 * 100, 1) : null,
       rss_mb: delivered ? round(delivered.rssMb) : null,
+      signal_rtt_p99_at_sustained_ms: best ? round(best.rttP99, 1) : null,
       signal_rtt_p99_ms: round(rttP99, 1),
       signal_rtt_target_met: rttP99 <= MAX_RTT_P99_MS,
       signal_rtt_idle_p99_ms: round(idleRttP99, 1),
