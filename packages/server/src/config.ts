@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseCidr } from './turn/peer-policy.js';
@@ -37,8 +37,10 @@ export interface LecternConfig {
   topology: 'mesh' | 'sfu' | 'auto';
   /** `auto`: sessions larger than this move to the SFU. */
   sfuThreshold: number;
-  /** UDP port the SFU's media uses for every participant (ICE UDP mux); 0 picks a free one. */
+  /** UDP port of the first SFU worker's media (ICE UDP mux); worker i uses sfuPort + i. 0 picks free ones. */
   sfuPort: number;
+  /** SFU worker processes (media off the signaling thread); 0 runs the SFU inside the server process. */
+  sfuWorkers: number;
   /** SFU: most video streams one participant receives at once. */
   lastN: number;
   /** Directory of the built web app; null serves no UI (tests of the signaling alone). */
@@ -134,7 +136,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'chatHistoryHours', flag: 'chat-history-hours', kind: 'int', min: 1, max: 8760, help: 'delete chat messages older than this many hours' },
   { key: 'topology', flag: 'topology', kind: 'choice', choices: ['mesh', 'sfu', 'auto'], help: 'media path: mesh (peer to peer), sfu (through this server), or auto (mesh while small)' },
   { key: 'sfuThreshold', flag: 'sfu-threshold', kind: 'int', min: 2, max: 50, help: 'auto: a session with more people than this moves to the SFU' },
-  { key: 'sfuPort', flag: 'sfu-port', kind: 'int', min: 0, max: 65535, help: 'UDP port for SFU media, shared by every participant (0 picks a free one)' },
+  { key: 'sfuPort', flag: 'sfu-port', kind: 'int', min: 0, max: 65535, help: 'UDP port for SFU media, shared by every participant of a worker; worker N uses this + N (0 picks free ones)' },
+  { key: 'sfuWorkers', flag: 'sfu-workers', kind: 'int', min: 0, max: 64, help: 'SFU media worker processes (default: one per CPU core; 0 runs media in the server process)' },
   { key: 'lastN', flag: 'last-n', kind: 'int', min: 1, max: 49, help: 'SFU: most videos one participant receives at once' },
   { key: 'turn', flag: 'turn', kind: 'bool', help: 'run the built-in STUN/TURN relay' },
   { key: 'turnPort', flag: 'turn-port', kind: 'int', min: 0, max: 65535, help: 'UDP and TCP port of the relay' },
@@ -191,6 +194,7 @@ export const DEFAULTS: LecternConfig = {
   topology: 'mesh',
   sfuThreshold: 4,
   sfuPort: 9000,
+  sfuWorkers: Math.max(1, availableParallelism()),
   lastN: 9,
   webRoot: null,
   turn: true,
@@ -277,6 +281,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     throw new ConfigError('--cert and --key must be given together');
   }
   if (config.http && config.certFile) throw new ConfigError('--http cannot be combined with --cert/--key');
+  if (config.sfuPort > 0 && config.sfuPort + Math.max(1, config.sfuWorkers) - 1 > 65535) throw new ConfigError(`--sfu-port ${config.sfuPort} leaves no room for ${config.sfuWorkers} workers' ports`);
   if (config.turnUrl.length > 0 && !config.turnSecret) throw new ConfigError('--turn-url needs --turn-secret (the external server\'s static-auth-secret)');
   checkJoinTokens(config);
   config.dataDir = resolve(config.dataDir);
