@@ -24,7 +24,7 @@ import { SignalingService } from './signaling/service.js';
 import { openDatabase } from './store/database.js';
 import { Sfu, type SfuMediaPlane } from './sfu/sfu.js';
 import { SfuWorkers } from './sfu/workers.js';
-import { freeUdpPort, localAddresses } from './network.js';
+import { freeUdpPort, localAddresses, udpPortUsable } from './network.js';
 import { fromSocket, type TransportAddress } from './turn/attributes.js';
 import { AccessControl } from './access/access-control.js';
 import { JoinAttemptLimiter } from './access/attempt-limiter.js';
@@ -254,7 +254,16 @@ export { CloseCodes };
 /** One UDP port per SFU worker: --sfu-port and the ones after it, or free ones. */
 async function chooseSfuPorts(config: LecternConfig, bindAddress: string | undefined): Promise<number[]> {
   const count = Math.max(1, config.sfuWorkers);
-  if (config.sfuPort > 0) return Array.from({ length: count }, (_, i) => config.sfuPort + i);
+  if (config.sfuPort > 0) {
+    const ports = Array.from({ length: count }, (_, i) => config.sfuPort + i);
+    for (const port of ports) {
+      // libdatachannel would only fail at the first call; say it now, in one line.
+      await udpPortUsable(port, bindAddress).catch((err: NodeJS.ErrnoException) => {
+        throw new Error(`UDP port ${port} for SFU media is ${err.code === 'EADDRINUSE' ? 'already in use' : `unusable (${err.code ?? err.message})`} (choose others with --sfu-port, or --topology mesh)`);
+      });
+    }
+    return ports;
+  }
   const ports: number[] = [];
   while (ports.length < count) {
     const port = await freeUdpPort(bindAddress);
