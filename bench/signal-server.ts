@@ -18,6 +18,9 @@ async function startLectern(): Promise<number> {
     {
       ...DEFAULTS,
       ...LECTERN_BENCH_LIMITS,
+      // Pairs that only signal: no media plane.
+      topology: 'mesh',
+      maxParticipants: 6,
       port: 0,
       host: '127.0.0.1',
       http: true,

@@ -511,6 +511,28 @@ export class Room extends TypedEmitter<RoomEvents> {
     );
   }
 
+  /**
+   * The server's SFU worker for this session was restarted: the old SFU connections lead
+   * nowhere, so they are replaced at once (the media path was already broken). A move to the
+   * SFU that was under way starts over, while the mesh keeps carrying media.
+   */
+  #restartSfu(): void {
+    const selfId = this.localParticipant?.id;
+    if (!selfId || !this.#topology || this.#sm.state !== 'joined') return;
+    if (this.#migration?.next.kind === 'sfu') {
+      this.#cancelMigration();
+      this.#migrate('sfu');
+      return;
+    }
+    if (this.#topology.kind !== 'sfu') return;
+    const old = this.#topology;
+    const next = this.#createTopology(selfId, 'sfu');
+    for (const p of this.#participants.values()) next.addPeer(p.id, selfId < p.id);
+    this.#topology = next;
+    this.files.attach(next);
+    old.close();
+  }
+
   #completeMigration(): void {
     const migration = this.#migration;
     if (!migration) return;
@@ -614,6 +636,9 @@ export class Room extends TypedEmitter<RoomEvents> {
         return;
       case 'topology':
         this.#migrate(m.topology);
+        return;
+      case 'sfu-restart':
+        this.#restartSfu();
         return;
       case 'media-state': {
         const p = this.#participants.get(m.from);

@@ -74,6 +74,7 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { type: 'sfu-subscribe-offer', sdp: 'v=0' },
   { type: 'sfu-candidate', pc: 'subscribe', candidate: null },
   { type: 'sfu-layers', active: ['q', 'h'] },
+  { type: 'sfu-restart' },
   { type: 'sfu-slots', slots: [{ mid: 'v0', kind: 'video', participantId: 'p1' }, { mid: 'a0', kind: 'audio', participantId: null }] },
   { type: 'chat-error', id: 'abcdefgh12', code: 'CHAT_TOO_LONG', message: 'too long' },
   { type: 'pong', t: 1 },

@@ -289,6 +289,12 @@ export const SfuSlotSchema = z.object({
 export const SfuLayersSchema = z.object({ type: z.literal('sfu-layers'), active: z.array(z.string().regex(/^[A-Za-z0-9]{1,16}$/)).max(8) });
 /** SFU mode: which participant each receiving slot carries; sent whenever that changes. */
 export const SfuSlotsSchema = z.object({ type: z.literal('sfu-slots'), slots: z.array(SfuSlotSchema).max(256) });
+/**
+ * SFU mode: the server's media worker for this session failed and was restarted. The client
+ * drops its SFU connections and sets up new ones (a new publish offer; the server sends a new
+ * subscribe offer), as it did when it joined.
+ */
+export const SfuRestartSchema = z.object({ type: z.literal('sfu-restart') });
 /** Heartbeat reply. */
 export const PongSchema = z.object({ type: z.literal('pong'), t: z.number() });
 /** A request failed; `ref` names the message type that caused it. */
@@ -329,6 +335,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   SfuCandidateSchema,
   SfuSlotsSchema,
   SfuLayersSchema,
+  SfuRestartSchema,
   PongSchema,
   ErrorMessageSchema,
   IceServersSchema,

@@ -29,9 +29,18 @@ describe('config: defaults', () => {
     assert.equal(DEFAULTS.port, 9000);
     assert.equal(DEFAULTS.host, '::');
     assert.equal(DEFAULTS.http, false);
-    assert.equal(DEFAULTS.maxParticipants, 6);
+    assert.equal(DEFAULTS.maxParticipants, 50);
+    assert.equal(DEFAULTS.topology, 'auto');
     assert.equal(DEFAULTS.qr, true);
     assert.equal(DEFAULTS.certFile, null);
+  });
+
+  test('peer to peer only (--topology mesh), a session holds 6 unless told otherwise', () => {
+    assert.equal(run(['--topology', 'mesh']).maxParticipants, 6);
+    assert.equal(run([], { LECTERN_TOPOLOGY: 'mesh' }).maxParticipants, 6);
+    assert.equal(run(['--topology', 'mesh', '--max-participants', '9']).maxParticipants, 9);
+    assert.equal(run(['--topology', 'mesh'], { LECTERN_MAX_PARTICIPANTS: '50' }).maxParticipants, 50);
+    assert.equal(run(['--topology', 'sfu']).maxParticipants, 50);
   });
 
   test('unrelated env vars are ignored', () => {

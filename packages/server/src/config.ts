@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseCidr } from './turn/peer-policy.js';
@@ -37,8 +37,10 @@ export interface LecternConfig {
   topology: 'mesh' | 'sfu' | 'auto';
   /** `auto`: sessions larger than this move to the SFU. */
   sfuThreshold: number;
-  /** UDP port the SFU's media uses for every participant (ICE UDP mux); 0 picks a free one. */
+  /** UDP port of the first SFU worker's media (ICE UDP mux); worker i uses sfuPort + i. 0 picks free ones. */
   sfuPort: number;
+  /** SFU worker processes (media off the signaling thread); 0 runs the SFU inside the server process. */
+  sfuWorkers: number;
   /** SFU: most video streams one participant receives at once. */
   lastN: number;
   /** Directory of the built web app; null serves no UI (tests of the signaling alone). */
@@ -111,6 +113,10 @@ interface OptionSpec {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The single table of options: flag, env var (LECTERN_ + flag in upper snake case), help. */
+/** Most people in one session by default: through the SFU, and peer to peer (mesh). */
+export const MAX_PARTICIPANTS_SFU = 50;
+export const MAX_PARTICIPANTS_MESH = 6;
+
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'port', flag: 'port', kind: 'int', min: 0, max: 65535, help: 'TCP port for HTTP(S) and WebSocket (0 picks a free one)' },
   { key: 'host', flag: 'host', kind: 'string', help: 'address to listen on (:: means every IPv4 and IPv6 address)' },
@@ -118,7 +124,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'certFile', flag: 'cert', kind: 'string', help: 'PEM certificate file (use with --key) instead of the generated one' },
   { key: 'keyFile', flag: 'key', kind: 'string', help: 'PEM private key file for --cert' },
   { key: 'dataDir', flag: 'data-dir', kind: 'string', help: 'where the generated certificate and server secret are kept' },
-  { key: 'maxParticipants', flag: 'max-participants', kind: 'int', min: 2, max: 50, help: 'most people in one session' },
+  { key: 'maxParticipants', flag: 'max-participants', kind: 'int', min: 2, max: 50, help: `most people in one session (default ${MAX_PARTICIPANTS_SFU}; ${MAX_PARTICIPANTS_MESH} with --topology mesh)` },
   { key: 'heartbeatTimeoutMs', flag: 'heartbeat-timeout-ms', kind: 'int', min: 1000, max: 600000, help: 'drop a client silent for this long' },
   { key: 'handshakeTimeoutMs', flag: 'handshake-timeout-ms', kind: 'int', min: 1000, max: 600000, help: 'close a socket that has not sent "hello" within this long' },
   { key: 'messageRate', flag: 'message-rate', kind: 'int', min: 1, max: 1000000, help: 'messages per second one connection may send, sustained (a flooder is closed with 1008)' },
@@ -132,9 +138,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'database', flag: 'database', kind: 'string', help: 'SQLite file for chat history (:memory: keeps nothing)' },
   { key: 'chatHistoryMax', flag: 'chat-history-max', kind: 'int', min: 1, max: 100000, help: 'most chat messages a session keeps for late joiners' },
   { key: 'chatHistoryHours', flag: 'chat-history-hours', kind: 'int', min: 1, max: 8760, help: 'delete chat messages older than this many hours' },
-  { key: 'topology', flag: 'topology', kind: 'choice', choices: ['mesh', 'sfu', 'auto'], help: 'media path: mesh (peer to peer), sfu (through this server), or auto (mesh while small)' },
+  { key: 'topology', flag: 'topology', kind: 'choice', choices: ['mesh', 'sfu', 'auto'], help: 'media path: auto (peer to peer while small, then through this server), mesh (always peer to peer) or sfu (always through this server)' },
   { key: 'sfuThreshold', flag: 'sfu-threshold', kind: 'int', min: 2, max: 50, help: 'auto: a session with more people than this moves to the SFU' },
-  { key: 'sfuPort', flag: 'sfu-port', kind: 'int', min: 0, max: 65535, help: 'UDP port for SFU media, shared by every participant (0 picks a free one)' },
+  { key: 'sfuPort', flag: 'sfu-port', kind: 'int', min: 0, max: 65535, help: 'UDP port for SFU media, shared by every participant of a worker; worker N uses this + N (0 picks free ones)' },
+  { key: 'sfuWorkers', flag: 'sfu-workers', kind: 'int', min: 0, max: 64, help: 'SFU media worker processes (default: one per CPU core; 0 runs media in the server process)' },
   { key: 'lastN', flag: 'last-n', kind: 'int', min: 1, max: 49, help: 'SFU: most videos one participant receives at once' },
   { key: 'turn', flag: 'turn', kind: 'bool', help: 'run the built-in STUN/TURN relay' },
   { key: 'turnPort', flag: 'turn-port', kind: 'int', min: 0, max: 65535, help: 'UDP and TCP port of the relay' },
@@ -174,7 +181,7 @@ export const DEFAULTS: LecternConfig = {
   certFile: null,
   keyFile: null,
   dataDir: resolve(homedir(), '.lectern'),
-  maxParticipants: 6,
+  maxParticipants: MAX_PARTICIPANTS_SFU,
   heartbeatTimeoutMs: 15000,
   handshakeTimeoutMs: 10000,
   messageRate: 50,
@@ -188,9 +195,10 @@ export const DEFAULTS: LecternConfig = {
   database: null,
   chatHistoryMax: 500,
   chatHistoryHours: 24,
-  topology: 'mesh',
+  topology: 'auto',
   sfuThreshold: 4,
   sfuPort: 9000,
+  sfuWorkers: Math.max(1, availableParallelism()),
   lastN: 9,
   webRoot: null,
   turn: true,
@@ -224,11 +232,14 @@ export const DEFAULTS: LecternConfig = {
 };
 
 /**
- * The burst a connection may send: as configured, or by default enough for a joiner of a full
- * mesh to send an offer and its trickled candidates to everyone at once (about 10 messages each).
+ * The burst a connection may send: as configured, or by default enough for a joiner of the
+ * largest mesh to send an offer and its trickled candidates to everyone at once (about 10
+ * messages each). Through the SFU a joiner signals only the server, so the mesh size counts:
+ * `--sfu-threshold` people with auto, none with sfu.
  */
-export function messageBurstFor(config: Pick<LecternConfig, 'messageBurst' | 'maxParticipants'>): number {
-  return config.messageBurst || Math.max(100, 12 * config.maxParticipants);
+export function messageBurstFor(config: Pick<LecternConfig, 'messageBurst' | 'maxParticipants' | 'topology' | 'sfuThreshold'>): number {
+  const largestMesh = config.topology === 'mesh' ? config.maxParticipants : config.topology === 'auto' ? Math.min(config.maxParticipants, config.sfuThreshold) : 2;
+  return config.messageBurst || Math.max(100, 12 * largestMesh);
 }
 
 /** A configuration problem, reported as one line and exit code 2. */
@@ -262,6 +273,8 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
 
   const config: LecternConfig = { ...DEFAULTS, ...base };
   const target = config as unknown as Record<string, unknown>;
+  const set = new Set<string>(Object.keys(base));
+  const given = (key: keyof LecternConfig) => set.has(key);
   for (const o of OPTIONS) {
     let raw: string | boolean | string[] | undefined = values[o.flag];
     let source = `--${o.flag}`;
@@ -272,11 +285,15 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     }
     if (raw === undefined) continue;
     target[o.key] = convert(o, raw, source);
+    set.add(o.key);
   }
+  // Peer to peer, every participant uploads a copy per peer: past six nobody's uplink copes.
+  if (config.topology === 'mesh' && !given('maxParticipants')) config.maxParticipants = MAX_PARTICIPANTS_MESH;
   if ((config.certFile === null) !== (config.keyFile === null)) {
     throw new ConfigError('--cert and --key must be given together');
   }
   if (config.http && config.certFile) throw new ConfigError('--http cannot be combined with --cert/--key');
+  if (config.sfuPort > 0 && config.sfuPort + Math.max(1, config.sfuWorkers) - 1 > 65535) throw new ConfigError(`--sfu-port ${config.sfuPort} leaves no room for ${config.sfuWorkers} workers' ports`);
   if (config.turnUrl.length > 0 && !config.turnSecret) throw new ConfigError('--turn-url needs --turn-secret (the external server\'s static-auth-secret)');
   checkJoinTokens(config);
   config.dataDir = resolve(config.dataDir);

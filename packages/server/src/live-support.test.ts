@@ -207,6 +207,10 @@ export class Live {
       webRoot: null,
       turnPort: 0,
       turnTlsPort: 0,
+      // Signaling tests run peer to peer (6 a session) unless they ask for the SFU.
+      topology: 'mesh',
+      maxParticipants: 6,
+      sfuPort: 0,
       // Every test client comes from 127.0.0.1, and one server serves a whole file of tests.
       maxConnectionsPerIp: 1000,
       ...overrides,

@@ -50,6 +50,18 @@ export function serverUrls(scheme: 'http' | 'https', host: string, port: number)
   return urls;
 }
 
+/** Resolves if `port` can be bound on `address` (any address when undefined) right now. */
+export function udpPortUsable(port: number, address?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket(address?.includes(':') ? 'udp6' : 'udp4');
+    socket.once('error', (err) => {
+      socket.close();
+      reject(err);
+    });
+    socket.bind(port, address, () => socket.close(() => resolve()));
+  });
+}
+
 /** A UDP port free right now on `address` (any address when undefined). */
 export function freeUdpPort(address?: string): Promise<number> {
   return new Promise((resolve, reject) => {

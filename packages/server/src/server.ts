@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, warmUpCodec } from '@lectern/protocol';
+import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, warmUpCodec, type ServerMessage } from '@lectern/protocol';
 import { messageBurstFor, type LecternConfig } from './config.js';
 import { ensureDataDir, ensureSelfSignedCertificate, ensureServerSecret, ensureTurnSecret, type TlsMaterial } from './data-dir.js';
 import { iceServersFor, type IceServerSource } from './turn/ice-servers.js';
@@ -22,8 +22,9 @@ import { ConnectionAdmission, REFUSAL_STATUS } from './signaling/limits.js';
 import { ResumeTokens } from './signaling/resume-token.js';
 import { SignalingService } from './signaling/service.js';
 import { openDatabase } from './store/database.js';
-import { Sfu } from './sfu/sfu.js';
-import { freeUdpPort, localAddresses } from './network.js';
+import { Sfu, type SfuMediaPlane } from './sfu/sfu.js';
+import { SfuWorkers } from './sfu/workers.js';
+import { freeUdpPort, localAddresses, udpPortUsable } from './network.js';
 import { fromSocket, type TransportAddress } from './turn/attributes.js';
 import { AccessControl } from './access/access-control.js';
 import { JoinAttemptLimiter } from './access/attempt-limiter.js';
@@ -70,21 +71,33 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   const turnSecret = config.turnSecret ?? (await ensureTurnSecret(config.dataDir));
   // The SFU's port is chosen first: the relay lets relay-only browsers reach it (and nothing else here).
   const sfuBind = config.host === '::' || config.host === '0.0.0.0' ? undefined : config.host;
-  const sfuPort = config.topology === 'mesh' ? null : config.sfuPort || (await freeUdpPort(sfuBind));
-  const sfuServices = sfuPort === null ? [] : sfuAddresses(sfuBind, sfuPort);
+  const sfuPorts = config.topology === 'mesh' ? [] : await chooseSfuPorts(config, sfuBind);
+  const sfuServices = sfuPorts.flatMap((port) => sfuAddresses(sfuBind, port));
   const turn = config.turn && config.turnUrl.length === 0 ? await startTurn(config, turnSecret, tls, secret, log.child({ component: 'turn' }), sfuServices) : null;
   const iceSource: IceServerSource =
     config.turnUrl.length > 0 ? { kind: 'external', urls: config.turnUrl, secret: turnSecret, ttlS: config.turnCredentialTtlS } :
     turn ? { kind: 'builtin', ports: turn.ports, secret: turnSecret, ttlS: config.turnCredentialTtlS } :
     { kind: 'none' };
-  let sfu: Sfu | null = null;
-  if (sfuPort !== null) {
-    sfu = new Sfu(
-      { network: { port: sfuPort, ...(sfuBind ? { bindAddress: sfuBind } : {}) }, lastN: config.lastN, audioSlots: 3 },
-      (code, id, m) => signaling.sendTo(code, id, m),
-      log.child({ component: 'sfu' }),
-    );
-    log.info({ port: sfuPort }, 'SFU media on UDP');
+  let sfu: SfuMediaPlane | null = null;
+  if (sfuPorts.length > 0) {
+    const sfuOptions = { network: sfuBind ? { bindAddress: sfuBind } : {}, lastN: config.lastN, audioSlots: 3 };
+    const sendTo = (code: string, id: string, m: ServerMessage) => signaling.sendTo(code, id, m);
+    const sfuLog = log.child({ component: 'sfu' });
+    if (config.sfuWorkers === 0) {
+      sfu = new Sfu({ ...sfuOptions, network: { ...sfuOptions.network, port: sfuPorts[0]! } }, sendTo, sfuLog);
+    } else {
+      const workers = new SfuWorkers({ ports: sfuPorts, sfu: sfuOptions, logLevel: config.logLevel }, sendTo, (codes) => signaling.sfuRestarted(codes), sfuLog);
+      sfu = workers;
+      try {
+        await workers.start();
+      } catch (err) {
+        await workers.close();
+        await turn?.close();
+        db.close();
+        throw err;
+      }
+    }
+    log.info({ ports: sfuPorts, workers: config.sfuWorkers }, 'SFU media on UDP');
   }
   const signaling: SignalingService = new SignalingService(
     rooms,
@@ -168,7 +181,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   warmUpCodec();
   const port = await listen(http, config.port, config.host).catch(async (err: unknown) => {
     await turn?.close();
-    sfu?.close();
+    await sfu?.close();
     db.close();
     throw err;
   });
@@ -185,7 +198,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       closing ??= (async () => {
         signaling.shutdown();
         rooms.close();
-        await turn?.close();
+        await Promise.all([turn?.close(), sfu?.close()]);
         await new Promise<void>((resolve) => {
           http.close(() => resolve());
           http.closeIdleConnections();
@@ -237,6 +250,27 @@ function listen(server: HttpServer, port: number, host: string): Promise<number>
 }
 
 export { CloseCodes };
+
+/** One UDP port per SFU worker: --sfu-port and the ones after it, or free ones. */
+async function chooseSfuPorts(config: LecternConfig, bindAddress: string | undefined): Promise<number[]> {
+  const count = Math.max(1, config.sfuWorkers);
+  if (config.sfuPort > 0) {
+    const ports = Array.from({ length: count }, (_, i) => config.sfuPort + i);
+    for (const port of ports) {
+      // libdatachannel would only fail at the first call; say it now, in one line.
+      await udpPortUsable(port, bindAddress).catch((err: NodeJS.ErrnoException) => {
+        throw new Error(`UDP port ${port} for SFU media is ${err.code === 'EADDRINUSE' ? 'already in use' : `unusable (${err.code ?? err.message})`} (choose others with --sfu-port, or --topology mesh)`);
+      });
+    }
+    return ports;
+  }
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = await freeUdpPort(bindAddress);
+    if (!ports.includes(port)) ports.push(port);
+  }
+  return ports;
+}
 
 /** Where the SFU takes media: its port on the bound address, or on every local one. */
 function sfuAddresses(bindAddress: string | undefined, port: number): TransportAddress[] {

@@ -33,6 +33,7 @@ export async function startTestServer(overrides: Partial<LecternConfig> = {}): P
     qr: false,
     turnPort: 0,
     turnTlsPort: 0,
+    sfuPort: 0,
     ...overrides,
   };
   const server = await startServer(config, createLogger(config.logLevel));
@@ -65,7 +66,7 @@ export interface ServerProcess {
 export async function spawnServer(args: string[], env: Record<string, string> = {}, launcher: string[] = []): Promise<ServerProcess> {
   const command = [...launcher, process.execPath, LECTERN_BIN, ...args];
   const child = spawn(command[0]!, command.slice(1), {
-    env: { ...process.env, LECTERN_QR: 'false', LECTERN_LOG_LEVEL: 'info', LECTERN_TURN_PORT: '0', LECTERN_TURN_TLS_PORT: '0', ...env },
+    env: { ...process.env, LECTERN_QR: 'false', LECTERN_LOG_LEVEL: 'info', LECTERN_TURN_PORT: '0', LECTERN_TURN_TLS_PORT: '0', LECTERN_SFU_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -7,13 +7,26 @@ import { SfuRoom, type SfuOptions } from './sfu-room.js';
 export type SfuClientMessage = ClientMessageOf<'sfu-publish' | 'sfu-subscribe-answer' | 'sfu-candidate' | 'sfu-view'>;
 
 /**
- * The media plane: one {@link SfuRoom} per session in SFU mode. Signaling hands it joins,
- * leaves and the clients' SFU messages; it answers through `sendTo`.
+ * What signaling needs from the media plane, in this process ({@link Sfu}) or in worker
+ * processes (`SfuWorkers`). `handle` throws LecternError for a participant the SFU does not
+ * carry; a worker reports later failures to the participant as an `error` message.
  */
+export interface SfuMediaPlane {
+  join(code: string, participantId: string): void;
+  leave(code: string, participantId: string): void;
+  setForcedOff(code: string, participantId: string, off: { audio: boolean; video: boolean }): void;
+  handle(code: string, participantId: string, msg: SfuClientMessage): void;
+  close(): void | Promise<void>;
+}
+
 /** Live SFUs in this process; libdatachannel's threads are stopped when the last one closes. */
 let live = 0;
 
-export class Sfu {
+/**
+ * The media plane: one {@link SfuRoom} per session in SFU mode. Signaling hands it joins,
+ * leaves and the clients' SFU messages; it answers through `sendTo`.
+ */
+export class Sfu implements SfuMediaPlane {
   readonly #rooms = new Map<string, SfuRoom>();
   #closed = false;
 

@@ -9,7 +9,7 @@ import { Participant } from '../rooms/participant.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import { atLeast, decideRole, hostKeyMatches } from '../rooms/roles.js';
 import type { Room } from '../rooms/room.js';
-import type { Sfu } from '../sfu/sfu.js';
+import type { SfuMediaPlane } from '../sfu/sfu.js';
 import { CloseCodes, type Connection } from './connection.js';
 import type { ResumeTokens } from './resume-token.js';
 
@@ -24,7 +24,7 @@ export interface AdmissionHost {
   readonly tokens: ResumeTokens;
   readonly chat: ChatService;
   /** The SFU; throws INTERNAL when the server runs without one. */
-  sfu(): Sfu;
+  sfu(): SfuMediaPlane;
   asLecternError(err: unknown, conn: Connection, ref: string): LecternError;
 }
 

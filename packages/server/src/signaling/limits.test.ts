@@ -53,11 +53,15 @@ describe('addressKey', () => {
 });
 
 describe('messageBurstFor', () => {
-  test('by default 12 per allowed participant, at least 100; a configured burst wins', () => {
-    assert.equal(messageBurstFor({ messageBurst: 0, maxParticipants: 6 }), 100);
-    assert.equal(messageBurstFor({ messageBurst: 0, maxParticipants: 20 }), 240);
-    assert.equal(messageBurstFor({ messageBurst: 0, maxParticipants: 50 }), 600);
-    assert.equal(messageBurstFor({ messageBurst: 30, maxParticipants: 50 }), 30);
+  test('by default 12 per member of the largest mesh, at least 100; a configured burst wins', () => {
+    const mesh = { topology: 'mesh', sfuThreshold: 4 } as const;
+    assert.equal(messageBurstFor({ ...mesh, messageBurst: 0, maxParticipants: 6 }), 100);
+    assert.equal(messageBurstFor({ ...mesh, messageBurst: 0, maxParticipants: 20 }), 240);
+    assert.equal(messageBurstFor({ ...mesh, messageBurst: 0, maxParticipants: 50 }), 600);
+    assert.equal(messageBurstFor({ ...mesh, messageBurst: 30, maxParticipants: 50 }), 30);
+    // auto: mesh only up to the threshold; sfu: never a mesh.
+    assert.equal(messageBurstFor({ topology: 'auto', sfuThreshold: 20, messageBurst: 0, maxParticipants: 50 }), 240);
+    assert.equal(messageBurstFor({ topology: 'sfu', sfuThreshold: 20, messageBurst: 0, maxParticipants: 50 }), 100);
     assert.equal(messageBurstFor(DEFAULTS), 100);
   });
 });

@@ -12,7 +12,7 @@ import type { WaitingJoiner } from '../rooms/controls.js';
 import type { Participant } from '../rooms/participant.js';
 import { atLeast } from '../rooms/roles.js';
 import type { Room } from '../rooms/room.js';
-import type { Sfu } from '../sfu/sfu.js';
+import type { SfuMediaPlane } from '../sfu/sfu.js';
 import type { Connection } from './connection.js';
 
 /**
@@ -45,7 +45,7 @@ const REACTION_INTERVAL_MS = 200;
 export interface ModerationHost {
   /** Puts an admitted lobby joiner into the session; throws like a join does. */
   enter(conn: Connection, room: Room, joiner: WaitingJoiner): void;
-  readonly sfu: Sfu | null;
+  readonly sfu: SfuMediaPlane | null;
   replyError(conn: Connection, err: unknown, ref: string): void;
   /** A resume token for a member, carrying `role`. */
   resumeToken(p: Participant, room: Room, role: Role): string;

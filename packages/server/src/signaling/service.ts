@@ -13,7 +13,7 @@ import {
 } from '@lectern/protocol';
 import type { AccessControl } from '../access/access-control.js';
 import type { ChatService } from '../chat/chat-service.js';
-import type { Sfu, SfuClientMessage } from '../sfu/sfu.js';
+import type { SfuClientMessage, SfuMediaPlane } from '../sfu/sfu.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { LeaveReason, Room } from '../rooms/room.js';
 import { CloseCodes, type Connection, type ConnectionHandler } from './connection.js';
@@ -64,7 +64,7 @@ export class SignalingService implements ConnectionHandler {
     private readonly options: SignalingOptions,
     private readonly log: Logger,
     private readonly chat: ChatService,
-    private readonly sfu: Sfu | null,
+    private readonly sfu: SfuMediaPlane | null,
     access: AccessControl,
   ) {
     this.#sweepEveryMs = Math.max(250, Math.floor(Math.min(options.heartbeatTimeoutMs, options.handshakeTimeoutMs) / 4));
@@ -279,7 +279,7 @@ export class SignalingService implements ConnectionHandler {
     }
   }
 
-  #sfu(): Sfu {
+  #sfu(): SfuMediaPlane {
     if (!this.sfu) throw new LecternError(ErrorCodes.INTERNAL, 'this server runs without an SFU');
     return this.sfu;
   }
@@ -293,6 +293,22 @@ export class SignalingService implements ConnectionHandler {
         if (p.id !== newcomerId) this.#admission.sfuJoin(room, p);
       }
       else this.sfu?.leave(room.code, p.id);
+    }
+  }
+
+  /**
+   * The SFU worker carrying these sessions died and they were moved: each member drops its SFU
+   * connections and sets up new ones (`sfu-restart`, then a fresh subscribe offer).
+   */
+  sfuRestarted(codes: string[]): void {
+    for (const code of codes) {
+      const room = this.rooms.get(code);
+      if (!room || room.topology !== 'sfu') continue;
+      this.log.warn({ code, size: room.size }, 'SFU media restarted for the session');
+      for (const p of room.participants.values()) {
+        p.link.send({ type: 'sfu-restart' });
+        this.#admission.sfuJoin(room, p);
+      }
     }
   }
 
@@ -357,7 +373,7 @@ export class SignalingService implements ConnectionHandler {
   shutdown(): void {
     clearInterval(this.#sweep);
     this.chat.close();
-    this.sfu?.close();
+    void this.sfu?.close();
     for (const conn of this.connections) {
       if (conn.iceRefresh) clearTimeout(conn.iceRefresh);
       conn.send({ type: 'bye', reason: 'shutdown' });
