@@ -99,6 +99,8 @@ export class SyntheticParticipant {
   readonly stats = new ReceiveStats();
   /** How often a failed connection made it leave and join again. */
   rejoins = 0;
+  /** How often the server restarted its SFU connections (`sfu-restart`: a media worker died). */
+  restarts = 0;
   readonly #signal: Signal;
   #publish: ndc.PeerConnection | null = null;
   #subscribe: ndc.PeerConnection | null = null;
@@ -204,6 +206,12 @@ export class SyntheticParticipant {
         // The server trickles candidates as it gathers them, before its offer or answer may be applied here.
         if (m.candidate?.candidate) this.#candidates[m.pc].push({ candidate: m.candidate.candidate, mid: m.candidate.sdpMid ?? '0' });
         this.#flushCandidates(m.pc);
+        return;
+      case 'sfu-restart':
+        // The media worker carrying the session was restarted: new connections, as on joining.
+        this.restarts++;
+        this.#closeConnections();
+        if (this.spec.publish) this.#startPublishing();
         return;
       default:
         return;

@@ -111,13 +111,15 @@ export interface Rig {
 }
 
 /** Starts the server (SFU forced, limits raised for one address), the generators and the probe. */
-export async function openRig(options: { generators: number; lastN: number }): Promise<Rig> {
+export async function openRig(options: { generators: number; lastN: number; sfuWorkers: number | null }): Promise<Rig> {
   const dataDir = await mkdtemp(join(tmpdir(), 'lectern-bench-sfu-'));
   const server = await spawnServer([
     '--http', '--host', '127.0.0.1', '--port', '0', '--topology', 'sfu', '--sfu-port', '0', '--no-turn',
     '--last-n', String(options.lastN), '--max-participants', '50', '--data-dir', dataDir, '--database', ':memory:',
     // Every synthetic participant comes from 127.0.0.1.
     '--max-connections-per-ip', '100000', '--max-connections', '100000', '--max-rooms', '100000',
+    // The server's default (one media worker process per core) unless told.
+    ...(options.sfuWorkers === null ? [] : ['--sfu-workers', String(options.sfuWorkers)]),
   ], { LECTERN_LOG_LEVEL: 'info' });
   const wsUrl = `ws://127.0.0.1:${server.port}/ws`;
   const here = fileURLToPath(new URL('./sfu-generator.js', import.meta.url));

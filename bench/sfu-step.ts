@@ -32,6 +32,8 @@ export interface StepResult {
   generatorCpu: number;
   /** Participants that left and joined again after a connection failed (since they joined). */
   rejoins: number;
+  /** `sfu-restart`s the participants got (a media worker died), since they joined. */
+  restarts: number;
   /** Worst lateness of a generator's send clock (ms): a saturated generator shows here. */
   clockLateMs: number;
   /** What the server forwarded, as received by the subscribers (RTP bytes, audio + video). */
@@ -87,6 +89,7 @@ export async function measure(rig: Rig, consumers: number, seconds: number): Pro
     rssMb: after.rssMb,
     generatorCpu: genCpu,
     rejoins: collected.reduce((n, c) => n + c.rejoins, 0),
+    restarts: collected.reduce((n, c) => n + c.restarts, 0),
     clockLateMs: Math.max(...collected.map((c) => c.clockLateMs)),
     outMbps: ((merged.audio.bytes + merged.video.bytes) * 8) / wall / 1e6,
     loadAvg: loadavg()[0]!,

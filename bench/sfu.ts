@@ -28,6 +28,7 @@ const GENERATORS = env('BENCH_SFU_GENERATORS', 2);
 const LAST_N = env('BENCH_SFU_LAST_N', 9);
 const CLASS = env('BENCH_SFU_CLASS', 1) !== 0;
 const IDLE_SECONDS = 5;
+const SFU_WORKERS = process.env.BENCH_SFU_WORKERS === undefined ? null : Number(process.env.BENCH_SFU_WORKERS);
 
 const MAX_LOSS = 0.01;
 const MAX_P95_MS = 10;
@@ -96,16 +97,16 @@ function row(cells: Array<string | number>): string {
   return cells.map((c, i) => String(c).padStart(i === 0 ? 9 : 10)).join(' ');
 }
 
-const HEADER = ['people', 'consumers', 'live', 'v loss %', 'v p50 ms', 'v p95 ms', 'ref p95', 'added p95', 'a loss %', 'a p95 ms', 'sig p99', 'srv CPU %', 'CPU%/100c', 'RSS MB', 'gen CPU %', 'rejoins', 'load avg', 'verdict'];
+const HEADER = ['people', 'consumers', 'live', 'v loss %', 'v p50 ms', 'v p95 ms', 'ref p95', 'added p95', 'a loss %', 'a p95 ms', 'sig p99', 'srv CPU %', 'CPU%/100c', 'RSS MB', 'gen CPU %', 'rejoins', 'restarts', 'load avg', 'verdict'];
 
 function printRow(label: string | number, r: StepResult): void {
-  console.log(row([label, r.consumers, r.liveConsumers, round(r.videoLoss * 100, 2), round(r.videoP50, 2), round(r.videoP95, 2), round(r.referenceP95, 2), round(r.addedP95, 2), round(r.audioLoss * 100, 2), round(r.audioP95, 2), round(r.rttP99, 1), round(r.serverCpu * 100), round(r.cpuPer100 * 100, 1), round(r.rssMb), round(r.generatorCpu * 100), r.rejoins, round(r.loadAvg, 1), label === 'class' ? '' : verdict(r)]));
+  console.log(row([label, r.consumers, r.liveConsumers, round(r.videoLoss * 100, 2), round(r.videoP50, 2), round(r.videoP95, 2), round(r.referenceP95, 2), round(r.addedP95, 2), round(r.audioLoss * 100, 2), round(r.audioP95, 2), round(r.rttP99, 1), round(r.serverCpu * 100), round(r.cpuPer100 * 100, 1), round(r.rssMb), round(r.generatorCpu * 100), r.rejoins, r.restarts, round(r.loadAvg, 1), label === 'class' ? '' : verdict(r)]));
 }
 
 async function main(): Promise<void> {
-  console.log(`bench:sfu — sessions of ${PUBLISHERS} publishers (500 kbit/s VP8, 45 pkt/s + Opus 50 pkt/s; they receive each other) filled up to ${SESSION_SIZE} people with receive-only participants, +${STEP_RECEIVERS} receivers a step, at most ${MAX_STEPS} steps, ${SECONDS} s a step, ${GENERATORS} load generator processes, last-N ${LAST_N}`);
+  console.log(`bench:sfu — sessions of ${PUBLISHERS} publishers (500 kbit/s VP8, 45 pkt/s + Opus 50 pkt/s; they receive each other) filled up to ${SESSION_SIZE} people with receive-only participants, +${STEP_RECEIVERS} receivers a step, at most ${MAX_STEPS} steps, ${SECONDS} s a step, ${GENERATORS} load generator processes, last-N ${LAST_N}, SFU workers ${SFU_WORKERS ?? 'the server default (one per core)'}`);
   console.log(`targets a step must meet: video loss ≤ ${MAX_LOSS * 100}%, p95 added delay ≤ ${MAX_P95_MS} ms (SFU path p95 − p95 of the same stream sent directly between two connections in a generator, measured beside it), every consumer live; load average at start ${loadavg().map((l) => round(l, 1)).join(' ')}`);
-  const rig = await openRig({ generators: GENERATORS, lastN: LAST_N });
+  const rig = await openRig({ generators: GENERATORS, lastN: LAST_N, sfuWorkers: SFU_WORKERS });
   const steps: StepResult[] = [];
   let classResult: StepResult | null = null;
   let idleRttP99 = NaN;
