@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { createSession, joinByLink, remoteMedia, startTestServer, useServerAndBrowser, waitFor } from '@lectern/testing';
+import { createSession, expectMediaFlowing, joinByLink, remoteMedia, startTestServer, useServerAndBrowser, waitFor } from '@lectern/testing';
 
 // Every session goes through the server's SFU, so the camera goes up as three simulcast layers.
 const env = useServerAndBrowser({ before, after }, () => startTestServer({ topology: 'sfu', sfuPort: 0, maxParticipants: 4 }));
@@ -43,5 +43,17 @@ test('SFU simulcast: a small tile gets ≤ 360p; enlarged, it gets ≥ 540p with
   const tookMs = Date.now() - grownAt;
   assert.ok(tookMs <= 5_000, `switched up in ${tookMs} ms`);
   assert.ok((await remoteMedia(bo))[0]!.framesDecoded > framesBefore, 'the picture kept decoding across the switches');
+  await Promise.all([ada.context().close(), bo.context().close()]);
+});
+
+test('SFU: a camera sent as H.264 reaches a VP8 sender as decoded H.264, and the other way VP8', async () => {
+  const [ada, bo] = await Promise.all([env.browser.newPage(), env.browser.newPage()]);
+  // `?video-codec=h264` is the SDK's videoCodec option: Ada's browser offers H.264 first.
+  const code = await createSession(ada, `${env.server.url}?video-codec=h264`, 'Ada');
+  await joinByLink(bo, env.server.url, code, 'Bo');
+  await Promise.all([expectMediaFlowing(bo, ['Ada'], 40_000), expectMediaFlowing(ada, ['Bo'], 40_000)]);
+  const codecOf = async (page: Page, name: string) => (await remoteMedia(page)).find((m) => m.name === name)?.videoCodec;
+  assert.equal(await codecOf(bo, 'Ada'), 'video/H264', 'the SFU forwards H.264 as H.264');
+  assert.equal(await codecOf(ada, 'Bo'), 'video/VP8');
   await Promise.all([ada.context().close(), bo.context().close()]);
 });

@@ -97,6 +97,12 @@ export interface RoomOptions {
   audioLevelMeter?: AudioLevelMeterFactory;
   /** `relay` forces every media path through TURN. */
   iceTransportPolicy?: RTCIceTransportPolicy;
+  /**
+   * The codec to send the camera in through the SFU: `h264` for devices that encode it in
+   * hardware. The SFU forwards VP8 and H.264 (constrained baseline); by default the browser
+   * chooses (VP8 in Chromium and Firefox).
+   */
+  videoCodec?: 'vp8' | 'h264';
   /** Where `getDisplayMedia` lives, for screen sharing; without it sharing is unsupported. */
   displayMedia?: Pick<MediaDevicesPort, 'getDisplayMedia'> | null;
   /** SHA-256 for file transfers; browsers hash in a worker. */
@@ -449,7 +455,11 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   #createTopology(selfId: string, kind: 'mesh' | 'sfu'): Topology {
-    const options = { iceServers: this.#iceServers ?? this.#signal.welcome?.iceServers ?? [], iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' };
+    const options = {
+      iceServers: this.#iceServers ?? this.#signal.welcome?.iceServers ?? [],
+      iceTransportPolicy: this.options.iceTransportPolicy ?? 'all',
+      ...(this.options.videoCodec ? { videoCodec: this.options.videoCodec } : {}),
+    };
     const send = (m: ClientMessage) => void this.#signal.send(m);
     const tracks = this.#media?.tracks ?? { audio: null, video: null };
     const topology: Topology =

@@ -71,6 +71,8 @@ export interface PeerMedia {
   frameHeight: number;
   localCandidateType: string | null;
   localRelayProtocol: string | null;
+  /** MIME type of their camera video as received, e.g. video/VP8. */
+  videoCodec: string | null;
   /** Their shared screen, apart from the camera. */
   screenFramesDecoded: number;
   screenFrameWidth: number;
@@ -94,6 +96,7 @@ export function remoteMedia(page: Page): Promise<PeerMedia[]> {
         frameHeight: s?.frameHeight ?? 0,
         localCandidateType: s?.localCandidateType ?? null,
         localRelayProtocol: s?.localRelayProtocol ?? null,
+        videoCodec: s?.videoCodec ?? null,
         screenFramesDecoded: s?.screen.framesDecoded ?? 0,
         screenFrameWidth: s?.screen.frameWidth ?? 0,
         screenAudioPacketsReceived: s?.screen.audioPacketsReceived ?? 0,
@@ -165,6 +168,7 @@ declare global {
           frameHeight: number;
           localCandidateType: string | null;
           localRelayProtocol: string | null;
+          videoCodec: string | null;
           screen: { framesDecoded: number; frameWidth: number; audioPacketsReceived: number };
         } | null>;
       };

@@ -36,14 +36,17 @@ declare global {
 const IDENTITY_KEY = 'lectern:identity';
 
 function newRoom(): Room {
-  const policy = new URLSearchParams(location.search).get('ice') === 'relay' ? 'relay' : 'all';
+  const search = new URLSearchParams(location.search);
+  const policy = search.get('ice') === 'relay' ? 'relay' : 'all';
+  // `?video-codec=h264` sends the camera as H.264 through the SFU (VP8 otherwise).
+  const codec = search.get('video-codec');
   let identity: string | null = null;
   try {
     identity = sessionStorage.getItem(IDENTITY_KEY);
   } catch {
     // storage blocked: every visit is a new participant
   }
-  const room = createBrowserRoom({ iceTransportPolicy: policy, identity });
+  const room = createBrowserRoom({ iceTransportPolicy: policy, identity, ...(codec === 'h264' || codec === 'vp8' ? { videoCodec: codec } : {}) });
   // `joined` makes the identity; localUpdated follows it.
   room.on('localUpdated', () => {
     if (room.state !== 'joined' || !room.identity) return;

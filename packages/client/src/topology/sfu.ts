@@ -58,6 +58,7 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
     this.#audio = this.#publish.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendonly' });
     // sendrecv, not sendonly: libdatachannel then lets the server send feedback (PLI) on this section.
     this.#video = this.#publish.addTransceiver(tracks.video ?? 'video', { direction: 'sendrecv', sendEncodings: SIMULCAST_LAYERS });
+    if (options.videoCodec) preferVideoCodec(this.#video, options.videoCodec);
     this.#serially(async () => {
       await this.#publish.setLocalDescription();
       this.send({ type: 'sfu-publish', sdp: this.#publish.localDescription!.sdp });
@@ -304,4 +305,19 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * Puts `codec` first in the video section's offer, so the SFU's answer (which keeps the
+ * browser's order) makes it the one sent. H.264 means the profile every browser decodes:
+ * constrained baseline, packetization mode 1. Without the API or the codec nothing changes.
+ */
+function preferVideoCodec(transceiver: RTCRtpTransceiver, codec: 'vp8' | 'h264'): void {
+  const all = globalThis.RTCRtpReceiver?.getCapabilities?.('video')?.codecs;
+  if (!all || typeof transceiver.setCodecPreferences !== 'function') return;
+  const wanted = (c: RTCRtpCodec) =>
+    codec === 'vp8' ? c.mimeType.toLowerCase() === 'video/vp8' : c.mimeType.toLowerCase() === 'video/h264' && /packetization-mode=1/.test(c.sdpFmtpLine ?? '') && /profile-level-id=42e01f/i.test(c.sdpFmtpLine ?? '');
+  const first = all.filter(wanted);
+  if (first.length === 0) return;
+  transceiver.setCodecPreferences([...first, ...all.filter((c) => !wanted(c))]);
 }

@@ -7,7 +7,8 @@ function report(entries: Array<Record<string, unknown>>): RTCStatsReport {
 }
 
 const base = [
-  { id: 'IT-v', type: 'inbound-rtp', kind: 'video', bytesReceived: 50_000, framesDecoded: 240, packetsReceived: 300, frameWidth: 640, frameHeight: 360 },
+  { id: 'IT-v', type: 'inbound-rtp', kind: 'video', bytesReceived: 50_000, framesDecoded: 240, packetsReceived: 300, frameWidth: 640, frameHeight: 360, codecId: 'C-h264' },
+  { id: 'C-h264', type: 'codec', mimeType: 'video/H264', payloadType: 102 },
   { id: 'IT-a', type: 'inbound-rtp', kind: 'audio', bytesReceived: 8_000, packetsReceived: 500 },
   { id: 'OT-v', type: 'outbound-rtp', kind: 'video', bytesSent: 99_999, packetsSent: 999 },
   { id: 'T1', type: 'transport', selectedCandidatePairId: 'CP-relay' },
@@ -29,6 +30,7 @@ describe('summarizeInboundStats', () => {
       bytesReceived: 58_000,
       localCandidateType: 'relay',
       localRelayProtocol: 'tcp',
+      videoCodec: 'video/H264',
       connectionState: 'connected',
       screen: { framesDecoded: 0, frameWidth: 0, frameHeight: 0, audioPacketsReceived: 0 },
     });
@@ -72,6 +74,7 @@ describe('summarizeInboundStats', () => {
       bytesReceived: 0,
       localCandidateType: null,
       localRelayProtocol: null,
+      videoCodec: null,
       connectionState: 'new',
       screen: { framesDecoded: 0, frameWidth: 0, frameHeight: 0, audioPacketsReceived: 0 },
     });

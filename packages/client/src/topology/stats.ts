@@ -18,10 +18,12 @@ export function summarizeInboundStats(
     bytesReceived: 0,
     localCandidateType: null,
     localRelayProtocol: null,
+    videoCodec: null,
     connectionState,
     screen: { framesDecoded: 0, frameWidth: 0, frameHeight: 0, audioPacketsReceived: 0 },
   };
   let selectedPair: string | null = null;
+  let videoCodecId: string | null = null;
   const byId = new Map<string, Record<string, unknown>>();
   report.forEach((s: Record<string, unknown>) => {
     byId.set(s.id as string, s);
@@ -39,6 +41,7 @@ export function summarizeInboundStats(
       if (s.kind === 'video') {
         out.framesDecoded += num(s.framesDecoded);
         out.videoPacketsReceived += num(s.packetsReceived);
+        if (num(s.packetsReceived) > 0 && typeof s.codecId === 'string') videoCodecId = s.codecId;
         out.frameWidth = Math.max(out.frameWidth, num(s.frameWidth));
         out.frameHeight = Math.max(out.frameHeight, num(s.frameHeight));
       } else if (s.kind === 'audio') {
@@ -53,6 +56,8 @@ export function summarizeInboundStats(
       if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') selectedPair ??= s.id as string;
     });
   }
+  const codec = videoCodecId ? byId.get(videoCodecId) : undefined;
+  if (codec && typeof codec.mimeType === 'string') out.videoCodec = codec.mimeType;
   const pair = selectedPair ? byId.get(selectedPair) : undefined;
   const local = pair ? byId.get(pair.localCandidateId as string) : undefined;
   if (local && typeof local.candidateType === 'string') out.localCandidateType = local.candidateType;

@@ -41,6 +41,8 @@ export interface RemoteMediaStats {
   localCandidateType: string | null;
   /** How a relayed local candidate reaches its TURN server: udp, tcp or tls (null unless relayed). */
   localRelayProtocol: string | null;
+  /** MIME type of the camera video being received (`video/VP8`, `video/H264`); null before any arrives. */
+  videoCodec: string | null;
   connectionState: RTCPeerConnectionState;
   /** Their shared screen; the camera numbers above exclude it. All zero when none. */
   screen: RemoteScreenStats;
@@ -68,6 +70,8 @@ export type TopologyEvents = {
 export interface TopologyOptions {
   iceServers: IceServer[];
   iceTransportPolicy: RTCIceTransportPolicy;
+  /** The codec to send the camera in through the SFU, when the browser has it (default: the browser's choice, VP8 in Chromium). */
+  videoCodec?: 'vp8' | 'h264';
 }
 
 /**

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { addSimulcastSsrcs, filterPublishOffer, fixSimulcastAnswer, mediaSections } from './sdp.js';
+import { acceptedCodecs, addSimulcastSsrcs, filterPublishOffer, fixSimulcastAnswer, mediaSections } from './sdp.js';
 
 // The shape of Chromium 156's publish offer (trimmed to what the filter looks at).
 const OFFER = [
@@ -94,6 +94,21 @@ describe('SFU SDP', () => {
     assert.match(out, /a=mid:1\r\na=rid:q send\r\na=rid:f send\r\na=simulcast:send q;f\r\na=ssrc:11 cname:lectern-q\r\na=ssrc:22 cname:lectern-f\r\n$/);
     assert.ok(!out.includes('33'));
     assert.equal(addSimulcastSsrcs(out, [{ rid: 'q', ssrc: 11 }]), out, 'not twice');
+  });
+
+  test('an answer tells which video codecs each slot accepted; a rejected section accepts none', () => {
+    const answer = [
+      'v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=mid:a0',
+      'm=video 9 UDP/TLS/RTP/SAVPF 96 102', 'a=mid:v0', 'a=rtpmap:96 VP8/90000', 'a=rtpmap:102 H264/90000',
+      'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:v1', 'a=rtpmap:96 VP8/90000',
+      'm=video 0 UDP/TLS/RTP/SAVPF 96', 'a=mid:v2',
+      '',
+    ].join('\r\n');
+    const accepted = acceptedCodecs(answer);
+    assert.deepEqual([...accepted.get('v0')!], [96, 102]);
+    assert.deepEqual([...accepted.get('v1')!], [96]);
+    assert.equal(accepted.get('v2'), undefined);
   });
 
   test('simulcast send lines in an answer become recv', () => {

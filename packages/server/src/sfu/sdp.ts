@@ -154,3 +154,14 @@ export function addSimulcastSsrcs(sdp: string, ssrcs: ReadonlyArray<{ rid: strin
   }
   return join(session, sections);
 }
+
+/** Media section mid → the payload types its `m=` line keeps (what an answer accepted). */
+export function acceptedCodecs(sdp: string): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const section of sdp.split(/\r?\n(?=m=)/).slice(1)) {
+    const mid = /^a=mid:(\S+)/m.exec(section)?.[1];
+    const fmts = section.split(/\r?\n/, 1)[0]!.split(' ').slice(3).map(Number);
+    if (mid !== undefined && !section.startsWith('m=video 0 ')) out.set(mid, new Set(fmts));
+  }
+  return out;
+}

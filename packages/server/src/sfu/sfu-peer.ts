@@ -2,7 +2,7 @@ import ndc from 'node-datachannel';
 import type { IceCandidate, ServerMessage } from '@lectern/protocol';
 import { PublishedLayers } from './layers.js';
 import { audioLevel as levelOf, buildPli, findExtension, isRtcp, parseRtp, readFeedback, readSenderReports, type Feedback, type RtpHeader, type SenderReport } from './rtp.js';
-import { addSimulcastSsrcs, filterPublishOffer, fixSimulcastAnswer, mediaSections } from './sdp.js';
+import { acceptedCodecs, addSimulcastSsrcs, filterPublishOffer, fixSimulcastAnswer, mediaSections } from './sdp.js';
 import { RateGate, RetransmitCache } from './retransmit.js';
 import { OutboundSlot, type SlotCodec } from './slot.js';
 
@@ -37,6 +37,9 @@ export interface SubscriberSlot {
 }
 
 const VIDEO_PT = 96;
+/** H.264 in the subscribe offer: constrained baseline, packetization mode 1 (what every browser decodes). */
+const H264_PT = 102;
+const H264_FMTP = 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1';
 const AUDIO_PT = 111;
 /** Publishers are asked to send up to this much video. */
 const PUBLISH_BITRATE = 2_500_000;
@@ -117,7 +120,8 @@ export class SfuPeer {
 
   /** The browser's offer to publish; answered with `sfu-publish-answer`. Throws on an unusable offer. */
   publish(sdp: string, ssrcs: ReadonlyArray<{ rid: string; ssrc: number }> = []): void {
-    const filtered = addSimulcastSsrcs(filterPublishOffer(sdp), ssrcs);
+    // VP8 or H.264, whichever the browser lists first (its preference).
+    const filtered = addSimulcastSsrcs(filterPublishOffer(sdp, ['VP8', 'H264']), ssrcs);
     for (const { rid, ssrc } of ssrcs) this.#ridBySsrc.set(ssrc, rid);
     const sections = mediaSections(filtered);
     this.#audioLevelId = sections.find((s) => s.kind === 'audio')?.audioLevelId ?? null;
@@ -140,6 +144,13 @@ export class SfuPeer {
   /** The browser's answer to the subscribe offer. */
   subscribeAnswer(sdp: string): void {
     this.#subscribe.setRemoteDescription(sdp, 'answer');
+    // A receiver that cannot decode H.264 leaves it out of its answer: H.264 sources skip it.
+    const accepted = acceptedCodecs(sdp);
+    for (const s of this.videoSlots) {
+      const codecs = accepted.get(s.mid);
+      s.slot.setCodecPayloadType('VP8', !codecs || codecs.has(VIDEO_PT) ? VIDEO_PT : null);
+      s.slot.setCodecPayloadType('H264', codecs?.has(H264_PT) ? H264_PT : null);
+    }
   }
 
   /** A trickled candidate from the browser. */
@@ -216,7 +227,10 @@ export class SfuPeer {
     const ssrc = nextSsrc++ >>> 0;
     const media = kind === 'audio' ? new ndc.Audio(mid, 'SendOnly') : new ndc.Video(mid, 'SendOnly');
     if (kind === 'audio') (media as ndc.Audio).addOpusCodec(AUDIO_PT);
-    else (media as ndc.Video).addVP8Codec(VIDEO_PT);
+    else {
+      (media as ndc.Video).addVP8Codec(VIDEO_PT);
+      (media as ndc.Video).addH264Codec(H264_PT, H264_FMTP);
+    }
     media.addSSRC(ssrc, `lectern-${mid}`, `lectern-${mid}`, `lectern-${mid}`);
     const track = this.#subscribe.addTrack(media);
     const slot: SubscriberSlot = {

@@ -19,6 +19,8 @@ export type SendTo = (participantId: string, message: ServerMessage) => void;
 
 /** A speaker keeps its slot this long after it last spoke. */
 const SPEAKER_HOLD_MS = 2000;
+/** A participant whose SFU connection failed is set up again at most this often. */
+export const PEER_RESTART_EVERY_MS = 10_000;
 /** How much louder (0..1 scale) a newcomer must be to take an audio slot. */
 const LEVEL_MARGIN = 0.1;
 /** A tile height assumed until the receiver reports its layout. */
@@ -45,6 +47,9 @@ export class SfuRoom {
   readonly #peers = new Map<string, SfuPeer>();
   /** Media a host turned off, per participant: none of it is forwarded (it outlives re-joins). */
   readonly #forcedOff = new Map<string, { audio: boolean; video: boolean }>();
+  /** When each participant's connections were last set up again after a failure. */
+  readonly #restartedAt = new Map<string, number>();
+  readonly #restartTimers = new Set<ReturnType<typeof setTimeout>>();
   #ticker: NodeJS.Timeout;
   #closed = false;
 
@@ -79,12 +84,38 @@ export class SfuRoom {
       layersChanged: (p) => {
         for (const receiver of this.#peers.values()) if (receiver !== p) this.#chooseLayers(receiver);
       },
-      failed: (p, reason) => this.log.info({ code: this.code, participant: p.participantId, reason }, 'sfu connection failed'),
+      failed: (p, reason) => this.#failed(p, reason),
     };
     const peer = new SfuPeer(participantId, this.options.network, { video: this.options.lastN, audio: this.options.audioSlots }, host);
     this.#peers.set(participantId, peer);
     this.#assignAll();
     return peer;
+  }
+
+  /**
+   * A participant's publish or subscribe connection failed (ICE gave up: a network change, a
+   * relay that lost its permission). libdatachannel cannot restart ICE, so the participant's
+   * connections are made anew: `sfu-restart` tells the client to do the same (at most every
+   * {@link PEER_RESTART_EVERY_MS}, so a dead network does not spin).
+   */
+  #failed(peer: SfuPeer, reason: string): void {
+    const id = peer.participantId;
+    if (this.#closed || this.#peers.get(id) !== peer) return;
+    const wait = (this.#restartedAt.get(id) ?? -Infinity) + PEER_RESTART_EVERY_MS - performance.now();
+    this.log.info({ participant: id, reason, restartInMs: Math.max(0, Math.round(wait)) }, 'sfu connection failed; setting it up again');
+    const restart = () => {
+      if (this.#closed || this.#peers.get(id) !== peer) return;
+      this.#restartedAt.set(id, performance.now());
+      this.sendTo(id, { type: 'sfu-restart' });
+      this.add(id);
+    };
+    if (wait <= 0) return restart();
+    const timer = setTimeout(() => {
+      this.#restartTimers.delete(timer);
+      restart();
+    }, wait);
+    timer.unref();
+    this.#restartTimers.add(timer);
   }
 
   /** Removes a participant; every receiver stops getting its media at once. */
@@ -111,6 +142,8 @@ export class SfuRoom {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#ticker);
+    for (const t of this.#restartTimers) clearTimeout(t);
+    this.#restartTimers.clear();
     for (const peer of this.#peers.values()) peer.close();
     this.#peers.clear();
   }

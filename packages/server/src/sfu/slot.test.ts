@@ -23,6 +23,23 @@ describe('OutboundSlot', () => {
     assert.ok(slot.forward(rtp({ ssrc: 0xa, pt: 100, seq: 12, ts: 8000, payload: delta })), 'then every packet');
   });
 
+  test('each codec goes out under the payload type the receiver accepted for it; a codec it refused is not forwarded', () => {
+    const slot = new OutboundSlot(7, 96, 'video', 90_000, () => 0);
+    slot.setCodecPayloadType('VP8', 96);
+    slot.setCodecPayloadType('H264', 102);
+    const h264 = new Map<number, SlotCodec>([[107, 'H264']]);
+    slot.setSource(0xc, h264);
+    // An H.264 IDR (NAL type 5) starts the stream.
+    assert.equal(parseRtp(slot.forward(rtp({ ssrc: 0xc, pt: 107, seq: 1, payload: [0x65, 0x88] }))!)!.payloadType, 102);
+    slot.setSource(0xa, VP8);
+    assert.equal(parseRtp(slot.forward(rtp({ ssrc: 0xa, pt: 100, seq: 1, payload: key }))!)!.payloadType, 96);
+    // A receiver without H.264: the H.264 source is not sent at all (it would decode as garbage).
+    const vp8Only = new OutboundSlot(8, 96, 'video', 90_000, () => 0);
+    vp8Only.setCodecPayloadType('H264', null);
+    vp8Only.setSource(0xc, h264);
+    assert.equal(vp8Only.forward(rtp({ ssrc: 0xc, pt: 107, seq: 1, payload: [0x65, 0x88] })), null);
+  });
+
   test('a switch keeps sequence numbers and timestamps continuous', () => {
     let now = 1000;
     const slot = new OutboundSlot(1, 96, 'video', 90_000, () => now);

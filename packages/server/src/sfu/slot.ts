@@ -24,6 +24,8 @@ export class OutboundSlot {
   /** Packets and payload octets forwarded (for sender reports). */
   packets = 0;
   octets = 0;
+  /** Outgoing payload type per codec the receiver accepted; the slot's own type for the rest. */
+  readonly #codecPayloadTypes = new Map<SlotCodec, number | null>();
 
   constructor(
     readonly ssrc: number,
@@ -32,6 +34,15 @@ export class OutboundSlot {
     private readonly clockRate: number,
     private readonly now: () => number = () => performance.now(),
   ) {}
+
+  /**
+   * Sets the outgoing payload type for a codec (a video slot offers VP8 and H.264, each with
+   * its own type), or null when the receiver did not accept that codec: a source in it is
+   * then not forwarded on this slot.
+   */
+  setCodecPayloadType(codec: SlotCodec, payloadType: number | null): void {
+    this.#codecPayloadTypes.set(codec, payloadType);
+  }
 
   get source(): number | null {
     return this.#source;
@@ -91,6 +102,8 @@ export class OutboundSlot {
     if (header.ssrc !== this.#source) return null;
     const codec = this.#sourcePayloadTypes.get(header.payloadType);
     if (!codec) return null;
+    const payloadType = this.#codecPayloadTypes.has(codec) ? this.#codecPayloadTypes.get(codec)! : this.payloadType;
+    if (payloadType === null) return null;
     if (!this.#started) {
       if (this.#waitingForKeyframe) {
         if (!isKeyframeStart(codec, packet, header)) return null;
@@ -101,7 +114,7 @@ export class OutboundSlot {
     const sequence = (header.sequence + this.#seqOffset) & 0xffff;
     const timestamp = (header.timestamp + this.#tsOffset) >>> 0;
     const out = Buffer.from(packet);
-    rewriteRtp(out, { ssrc: this.ssrc, payloadType: this.payloadType, sequence, timestamp });
+    rewriteRtp(out, { ssrc: this.ssrc, payloadType, sequence, timestamp });
     // Track the newest packet only; late (reordered) ones keep their place.
     if (this.#lastSeq < 0 || ((sequence - this.#lastSeq) & 0xffff) < 0x8000) {
       this.#lastSeq = sequence;
