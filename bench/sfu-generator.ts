@@ -21,7 +21,7 @@ export type GeneratorReport =
   | { report: 'joined'; count: number }
   | { report: 'status'; liveVideoStreams: number }
   | { report: 'reset' }
-  | { report: 'collected'; stats: StatsSnapshot; reference: StatsSnapshot; clockLateMs: number; rejoins: number; restarts: number }
+  | { report: 'collected'; stats: StatsSnapshot; reference: StatsSnapshot; clockLateMs: number; restarts: number }
   | { report: 'left' }
   | { report: 'failed'; error: string };
 
@@ -75,7 +75,7 @@ async function handle(m: GeneratorCommand): Promise<void> {
       return reply({ report: 'reset' });
     case 'collect': {
       const { audio, video } = mergeSnapshots(participants.map((p) => p.stats.snapshot()));
-      return reply({ report: 'collected', stats: { audio, video }, reference: reference.stats.snapshot(), clockLateMs, rejoins: participants.reduce((n, p) => n + p.rejoins, 0), restarts: participants.reduce((n, p) => n + p.restarts, 0) });
+      return reply({ report: 'collected', stats: { audio, video }, reference: reference.stats.snapshot(), clockLateMs, restarts: participants.reduce((n, p) => n + p.restarts, 0) });
     }
     case 'leave':
       for (const p of participants.splice(0)) p.close();

@@ -27,7 +27,6 @@ export interface ParticipantSpec {
 }
 
 const JOIN_TIMEOUT_MS = 30_000;
-const MAX_REJOINS = 3;
 
 /** A `ws` socket that sends and reads Lectern's messages through @lectern/protocol's codec. */
 class Signal {
@@ -51,7 +50,7 @@ class Signal {
         try {
           h(decoded.message);
         } catch (err) {
-          // libdatachannel refused a description or candidate: the connection will fail and rejoin.
+          // libdatachannel refused a description or candidate: the connection fails, the server restarts it.
           console.error(`bench:sfu participant: ${decoded.message.type}: ${(err as Error).message}`);
         }
       }
@@ -97,9 +96,7 @@ export const streamIdOf = (index: number, kind: 'audio' | 'video'): number => in
  */
 export class SyntheticParticipant {
   readonly stats = new ReceiveStats();
-  /** How often a failed connection made it leave and join again. */
-  rejoins = 0;
-  /** How often the server restarted its SFU connections (`sfu-restart`: a media worker died). */
+  /** How often the server restarted its SFU connections (`sfu-restart`: a worker died or a connection failed). */
   restarts = 0;
   readonly #signal: Signal;
   #publish: ndc.PeerConnection | null = null;
@@ -146,18 +143,6 @@ export class SyntheticParticipant {
     if (result instanceof Error) throw result;
     if (result.topology !== 'sfu') throw new Error(`the session runs ${result.topology}, not sfu (start the server with --topology sfu)`);
     if (this.spec.publish) this.#startPublishing();
-  }
-
-  /**
-   * A connection failed (ICE timed out on a starved machine): leave and join again, as a
-   * browser would reconnect, at most a few times. The server then sets up fresh connections.
-   */
-  #rejoin(): void {
-    if (this.#closed || this.rejoins >= MAX_REJOINS) return;
-    this.rejoins++;
-    this.#closeConnections();
-    this.#signal.send({ type: 'leave' });
-    this.#enter().catch(() => {});
   }
 
   #closeConnections(): void {
@@ -208,7 +193,8 @@ export class SyntheticParticipant {
         this.#flushCandidates(m.pc);
         return;
       case 'sfu-restart':
-        // The media worker carrying the session was restarted: new connections, as on joining.
+        // The server set up this participant's media again (its worker restarted, or a connection
+        // failed): new connections, as on joining.
         this.restarts++;
         this.#closeConnections();
         if (this.spec.publish) this.#startPublishing();
@@ -232,10 +218,8 @@ export class SyntheticParticipant {
 
   #connection(which: 'publish' | 'subscribe'): ndc.PeerConnection {
     const pc = new ndc.PeerConnection(`bench-${this.spec.index}-${which}`, { iceServers: [], bindAddress: '127.0.0.1' });
-    pc.onStateChange((state) => {
-      if (process.env.BENCH_SFU_DEBUG) console.error(`[${this.spec.index}] ${which} ${state}`);
-      if (state === 'failed' && (pc === this.#publish || pc === this.#subscribe)) setImmediate(() => this.#rejoin());
-    });
+    // A failed connection is set up again by the server (sfu-restart), as for a browser.
+    if (process.env.BENCH_SFU_DEBUG) pc.onStateChange((state) => console.error(`[${this.spec.index}] ${which} ${state}`));
     pc.onLocalCandidate((candidate, mid) => {
       if (process.env.BENCH_SFU_DEBUG) console.error(`[${this.spec.index}] → ${which} ${candidate}`);
       this.#signal.send({ type: 'sfu-candidate', pc: which, candidate: { candidate: candidate.replace(/^a=/, ''), sdpMid: mid } });

@@ -30,9 +30,7 @@ export interface StepResult {
   cpuPer100: number;
   rssMb: number;
   generatorCpu: number;
-  /** Participants that left and joined again after a connection failed (since they joined). */
-  rejoins: number;
-  /** `sfu-restart`s the participants got (a media worker died), since they joined. */
+  /** `sfu-restart`s the participants got (a worker died or a connection failed), since they joined. */
   restarts: number;
   /** Worst lateness of a generator's send clock (ms): a saturated generator shows here. */
   clockLateMs: number;
@@ -88,7 +86,6 @@ export async function measure(rig: Rig, consumers: number, seconds: number): Pro
     cpuPer100: merged.video.streams > 0 ? (serverCpu / merged.video.streams) * 100 : NaN,
     rssMb: after.rssMb,
     generatorCpu: genCpu,
-    rejoins: collected.reduce((n, c) => n + c.rejoins, 0),
     restarts: collected.reduce((n, c) => n + c.restarts, 0),
     clockLateMs: Math.max(...collected.map((c) => c.clockLateMs)),
     outMbps: ((merged.audio.bytes + merged.video.bytes) * 8) / wall / 1e6,

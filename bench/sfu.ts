@@ -97,10 +97,10 @@ function row(cells: Array<string | number>): string {
   return cells.map((c, i) => String(c).padStart(i === 0 ? 9 : 10)).join(' ');
 }
 
-const HEADER = ['people', 'consumers', 'live', 'v loss %', 'v p50 ms', 'v p95 ms', 'ref p95', 'added p95', 'a loss %', 'a p95 ms', 'sig p99', 'srv CPU %', 'CPU%/100c', 'RSS MB', 'gen CPU %', 'rejoins', 'restarts', 'load avg', 'verdict'];
+const HEADER = ['people', 'consumers', 'live', 'v loss %', 'v p50 ms', 'v p95 ms', 'ref p95', 'added p95', 'a loss %', 'a p95 ms', 'sig p99', 'srv CPU %', 'CPU%/100c', 'RSS MB', 'gen CPU %', 'restarts', 'load avg', 'verdict'];
 
 function printRow(label: string | number, r: StepResult): void {
-  console.log(row([label, r.consumers, r.liveConsumers, round(r.videoLoss * 100, 2), round(r.videoP50, 2), round(r.videoP95, 2), round(r.referenceP95, 2), round(r.addedP95, 2), round(r.audioLoss * 100, 2), round(r.audioP95, 2), round(r.rttP99, 1), round(r.serverCpu * 100), round(r.cpuPer100 * 100, 1), round(r.rssMb), round(r.generatorCpu * 100), r.rejoins, r.restarts, round(r.loadAvg, 1), label === 'class' ? '' : verdict(r)]));
+  console.log(row([label, r.consumers, r.liveConsumers, round(r.videoLoss * 100, 2), round(r.videoP50, 2), round(r.videoP95, 2), round(r.referenceP95, 2), round(r.addedP95, 2), round(r.audioLoss * 100, 2), round(r.audioP95, 2), round(r.rttP99, 1), round(r.serverCpu * 100), round(r.cpuPer100 * 100, 1), round(r.rssMb), round(r.generatorCpu * 100), r.restarts, round(r.loadAvg, 1), label === 'class' ? '' : verdict(r)]));
 }
 
 async function main(): Promise<void> {
