@@ -80,7 +80,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   let sfu: Sfu | null = null;
   if (sfuPort !== null) {
     sfu = new Sfu(
-      { network: { port: sfuPort, ...(sfuBind ? { bindAddress: sfuBind } : {}) }, lastN: config.lastN, audioSlots: 3 },
+      { network: { port: sfuPort, ...(sfuBind ? { bindAddress: sfuBind } : {}) }, lastN: config.lastN, audioSlots: 3, testLoss: config.sfuTestLoss },
       (code, id, m) => signaling.sendTo(code, id, m),
       log.child({ component: 'sfu' }),
     );
@@ -120,6 +120,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       sessions: rooms.size,
       connections: signaling.connections.size,
       ...(turn ? { turn: turn.counters } : {}),
+      ...(sfu ? { sfu: sfu.stats() } : {}),
     }),
   });
   const http: HttpServer = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createHttpServer(handler);

@@ -2,9 +2,15 @@ import type { Logger } from 'pino';
 import ndc from 'node-datachannel';
 import { ErrorCodes, LecternError, type ClientMessageOf, type ServerMessage } from '@lectern/protocol';
 import { SfuRoom, type SfuOptions } from './sfu-room.js';
+import { SendPath, type SfuSendStats } from './send-path.js';
 
 /** A message from a client for its SFU connections. */
 export type SfuClientMessage = ClientMessageOf<'sfu-publish' | 'sfu-subscribe-answer' | 'sfu-candidate' | 'sfu-view'>;
+
+/** What /healthz shows of the SFU: its sessions and its outgoing media counters. */
+export interface SfuStats extends SfuSendStats {
+  sessions: number;
+}
 
 /**
  * The media plane: one {@link SfuRoom} per session in SFU mode. Signaling hands it joins,
@@ -15,6 +21,7 @@ let live = 0;
 
 export class Sfu {
   readonly #rooms = new Map<string, SfuRoom>();
+  readonly #sendPath: SendPath;
   #closed = false;
 
   constructor(
@@ -22,6 +29,8 @@ export class Sfu {
     private readonly sendTo: (code: string, participantId: string, message: ServerMessage) => void,
     private readonly log: Logger,
   ) {
+    this.#sendPath = new SendPath(options.testLoss ?? 0);
+    if (this.#sendPath.loss > 0) this.log.warn({ loss: this.#sendPath.loss }, 'SFU test loss on: dropping forwarded media on purpose');
     ndc.initLogger('Error', (level, message) => this.log.debug({ level }, `libdatachannel: ${message}`));
     live++;
   }
@@ -31,12 +40,17 @@ export class Sfu {
     return this.#rooms.size;
   }
 
+  /** Counters since the start, for /healthz (a snapshot). */
+  stats(): SfuStats {
+    return { sessions: this.#rooms.size, ...this.#sendPath.stats };
+  }
+
   /** A participant joined (or re-joined) an SFU session: set up its connections. */
   join(code: string, participantId: string): void {
     if (this.#closed) throw new LecternError(ErrorCodes.SERVER_BUSY, 'the server is shutting down');
     let room = this.#rooms.get(code);
     if (!room) {
-      room = new SfuRoom(code, this.options, (id, m) => this.sendTo(code, id, m), this.log.child({ code }));
+      room = new SfuRoom(code, this.options, (id, m) => this.sendTo(code, id, m), this.log.child({ code }), this.#sendPath);
       this.#rooms.set(code, room);
     }
     room.add(participantId);
