@@ -1,6 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
 import {
   callLayout,
   createSession,
@@ -9,6 +8,7 @@ import {
   expectStageFrames,
   joinByLink,
   ownParticipantId,
+  recordPeerConnections,
   remoteMedia,
   screenStageOwner,
   startTestServer,
@@ -20,21 +20,6 @@ import {
 // --use-fake-device-for-media-stream, getDisplayMedia skips the picker and captures a fake
 // 1920×1080 "screen" (with fake audio), so no extra switches are needed.
 const env = useServerAndBrowser({ before, after }, () => startTestServer());
-
-/** Records every RTCPeerConnection the page makes, so the test can read the screen sender's settings. */
-async function recordPeerConnections(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const Native = window.RTCPeerConnection;
-    const all: RTCPeerConnection[] = [];
-    (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = all;
-    window.RTCPeerConnection = class extends Native {
-      constructor(config?: RTCConfiguration) {
-        super(config);
-        all.push(this);
-      }
-    } as typeof RTCPeerConnection;
-  });
-}
 
 test('a shared screen arrives as decoded video, switches everyone to the presenter layout, and stopping (button or browser bar) restores the grid', async () => {
   const [a, b] = await Promise.all([env.browser.newPage(), env.browser.newPage()]);

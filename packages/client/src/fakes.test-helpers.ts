@@ -256,7 +256,11 @@ export class FakeTransceiver {
     getParameters: () => RTCRtpSendParameters;
     setParameters: (p: RTCRtpSendParameters) => Promise<void>;
   };
-  readonly receiver: { track: FakeTrack };
+  /**
+   * What the remote sends us. `audioLevel` (0..1) is what RFC 6464 header extensions would say
+   * now; `getSynchronizationSources()` reports it as just heard, as a browser does.
+   */
+  readonly receiver: { track: FakeTrack; audioLevel: number; getSynchronizationSources(): RTCRtpSynchronizationSource[] };
 
   constructor(
     kind: string,
@@ -266,7 +270,12 @@ export class FakeTransceiver {
     readonly init: RTCRtpTransceiverInit = {},
   ) {
     this.direction = direction;
-    this.receiver = { track: new FakeTrack(kind === 'audio' ? 'audio' : 'video') };
+    const receiver = {
+      track: new FakeTrack(kind === 'audio' ? 'audio' : 'video'),
+      audioLevel: 0,
+      getSynchronizationSources: (): RTCRtpSynchronizationSource[] => [{ source: 1, timestamp: performance.now(), rtpTimestamp: 0, audioLevel: receiver.audioLevel }],
+    };
+    this.receiver = receiver;
     let params = { encodings: (init.sendEncodings ?? [{}]).map((e) => ({ ...e })) } as RTCRtpSendParameters;
     const sender = {
       track,

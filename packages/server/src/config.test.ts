@@ -133,6 +133,14 @@ describe('config: flags and env', () => {
     assert.equal(run(['--max-participants', '2']).maxParticipants, 2);
     assert.equal(run(['--max-participants', '50']).maxParticipants, 50);
   });
+
+  test('--sfu-test-loss (a testing aid) takes a fraction from 0 to 0.5; off by default', () => {
+    assert.equal(DEFAULTS.sfuTestLoss, 0);
+    assert.equal(run(['--sfu-test-loss', '0.05']).sfuTestLoss, 0.05);
+    assert.equal(run(['--sfu-test-loss', '.5']).sfuTestLoss, 0.5);
+    assert.equal(run([], { LECTERN_SFU_TEST_LOSS: '0' }).sfuTestLoss, 0);
+    assert.match(helpText(), /--sfu-test-loss <n> +for testing only/);
+  });
 });
 
 describe('config: invalid values stop with one clear line', () => {
@@ -157,6 +165,11 @@ describe('config: invalid values stop with one clear line', () => {
     [['--bogus'], {}, /bogus/],
     [['positional'], {}, /positional/],
     [['--port'], {}, /port/],
+    [['--sfu-test-loss', '0.6'], {}, /--sfu-test-loss.*0 to 0\.5/],
+    [['--sfu-test-loss', '-0.1'], {}, /--sfu-test-loss/],
+    [['--sfu-test-loss', '5%'], {}, /--sfu-test-loss/],
+    [['--sfu-test-loss', '1e-2'], {}, /--sfu-test-loss/],
+    [[], { LECTERN_SFU_TEST_LOSS: 'NaN' }, /LECTERN_SFU_TEST_LOSS/],
   ];
   for (const [argv, env, pattern] of cases) {
     test(`${JSON.stringify(argv)} ${JSON.stringify(env)}`, () => {

@@ -43,6 +43,8 @@ export interface LecternConfig {
   sfuWorkers: number;
   /** SFU: most video streams one participant receives at once. */
   lastN: number;
+  /** Testing aid: the fraction (0..0.5) of the RTP the SFU forwards that it drops on purpose; 0 in real use. */
+  sfuTestLoss: number;
   /** Directory of the built web app; null serves no UI (tests of the signaling alone). */
   webRoot: string | null;
   /** Run the built-in STUN/TURN relay. */
@@ -99,7 +101,7 @@ export interface LecternConfig {
   classRoomIdleDays: number;
 }
 
-type Kind = 'int' | 'string' | 'bool' | 'level' | 'choice' | 'list' | 'cidrs' | 'urls' | 'range' | 'url' | 'origins';
+type Kind = 'int' | 'fraction' | 'string' | 'bool' | 'level' | 'choice' | 'list' | 'cidrs' | 'urls' | 'range' | 'url' | 'origins';
 interface OptionSpec {
   key: Exclude<keyof LecternConfig, 'webRoot'>;
   flag: string;
@@ -143,6 +145,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'sfuPort', flag: 'sfu-port', kind: 'int', min: 0, max: 65535, help: 'UDP port for SFU media, shared by every participant of a worker; worker N uses this + N (0 picks free ones)' },
   { key: 'sfuWorkers', flag: 'sfu-workers', kind: 'int', min: 0, max: 64, help: 'SFU media worker processes (default: one per CPU core; 0 runs media in the server process)' },
   { key: 'lastN', flag: 'last-n', kind: 'int', min: 1, max: 49, help: 'SFU: most videos one participant receives at once' },
+  { key: 'sfuTestLoss', flag: 'sfu-test-loss', kind: 'fraction', min: 0, max: 0.5, help: 'for testing only: the SFU drops this fraction of the media it forwards (e.g. 0.05), to exercise retransmission' },
   { key: 'turn', flag: 'turn', kind: 'bool', help: 'run the built-in STUN/TURN relay' },
   { key: 'turnPort', flag: 'turn-port', kind: 'int', min: 0, max: 65535, help: 'UDP and TCP port of the relay' },
   { key: 'turnTlsPort', flag: 'turn-tls-port', kind: 'int', min: 0, max: 65535, help: 'TURN-over-TLS port (uses the HTTPS certificate)' },
@@ -200,6 +203,7 @@ export const DEFAULTS: LecternConfig = {
   sfuPort: 9000,
   sfuWorkers: Math.max(1, availableParallelism()),
   lastN: 9,
+  sfuTestLoss: 0,
   webRoot: null,
   turn: true,
   turnPort: 3478,
@@ -361,6 +365,12 @@ function convert(o: OptionSpec, raw: string | boolean | string[], source: string
       if (n < (o.min ?? 0) || n > (o.max ?? Number.MAX_SAFE_INTEGER)) return bad(`must be from ${o.min} to ${o.max}`);
       return n;
     }
+    case 'fraction': {
+      const text = String(one).trim();
+      const n = Number(text);
+      if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text) || n < (o.min ?? 0) || n > (o.max ?? 1)) return bad(`must be a number from ${o.min} to ${o.max}`);
+      return n;
+    }
     case 'level': {
       const v = String(one).trim();
       if (!(LOG_LEVELS as readonly string[]).includes(v)) return bad(`must be one of ${LOG_LEVELS.join(', ')}`);
@@ -394,7 +404,7 @@ function convert(o: OptionSpec, raw: string | boolean | string[], source: string
 /** The `--help` text, generated from the option table. */
 export function helpText(): string {
   const rows = OPTIONS.map((o) => {
-    const flag = o.kind === 'bool' ? `--${o.flag}` : `--${o.flag} <${o.kind === 'int' ? 'n' : 'value'}>`;
+    const flag = o.kind === 'bool' ? `--${o.flag}` : `--${o.flag} <${o.kind === 'int' || o.kind === 'fraction' ? 'n' : 'value'}>`;
     const def = DEFAULTS[o.key];
     const text = Array.isArray(def) ? (def.length ? def.join(',') : null) : def !== null && typeof def === 'object' ? `${def.min}-${def.max}` : def;
     const shown = o.key === 'database' ? ' (default: <data-dir>/lectern.sqlite)' : text === null ? '' : ` (default: ${o.key === 'dataDir' ? '~/.lectern' : String(text)})`;

@@ -80,7 +80,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     { kind: 'none' };
   let sfu: SfuMediaPlane | null = null;
   if (sfuPorts.length > 0) {
-    const sfuOptions = { network: sfuBind ? { bindAddress: sfuBind } : {}, lastN: config.lastN, audioSlots: 3 };
+    const sfuOptions = { network: sfuBind ? { bindAddress: sfuBind } : {}, lastN: config.lastN, audioSlots: 3, testLoss: config.sfuTestLoss };
     const sendTo = (code: string, id: string, m: ServerMessage) => signaling.sendTo(code, id, m);
     const sfuLog = log.child({ component: 'sfu' });
     if (config.sfuWorkers === 0) {
@@ -133,6 +133,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
       sessions: rooms.size,
       connections: signaling.connections.size,
       ...(turn ? { turn: turn.counters } : {}),
+      ...(sfu ? { sfu: sfu.stats() } : {}),
     }),
   });
   const http: HttpServer = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createHttpServer(handler);

@@ -3,6 +3,7 @@ export {
   launchBrowser,
   useServerAndBrowser,
   remoteMedia,
+  recordPeerConnections,
   expectMediaFlowing,
   expectScreenFlowing,
   CHROMIUM_ARGS,

@@ -1,9 +1,11 @@
 import ndc from 'node-datachannel';
 import type { IceCandidate, ServerMessage } from '@lectern/protocol';
 import { PublishedLayers } from './layers.js';
+import { SentLayers } from './layer-pause.js';
 import { audioLevel as levelOf, buildPli, findExtension, isRtcp, parseRtp, readFeedback, readSenderReports, type Feedback, type RtpHeader, type SenderReport } from './rtp.js';
 import { acceptedCodecs, addSimulcastSsrcs, filterPublishOffer, fixSimulcastAnswer, mediaSections } from './sdp.js';
 import { RateGate, RetransmitCache } from './retransmit.js';
+import { SendPath } from './send-path.js';
 import { OutboundSlot, type SlotCodec } from './slot.js';
 
 /** How the SFU's peer connections reach the network. */
@@ -67,9 +69,8 @@ export class SfuPeer {
   #ridBySsrc = new Map<number, string>();
   /** The publisher's video layers (one, without simulcast). */
   layers = new PublishedLayers([]);
-  /** As a publisher: how many of its simulcast layers (lowest first) it was told to send, and when the top one was last wanted. */
-  activeLayers = 3;
-  layersWantedAt = performance.now();
+  /** As a publisher: how many of its simulcast layers (lowest first) it is told to send. */
+  readonly sentLayers = new SentLayers(3, performance.now());
   /** As a receiver: the tile height (device pixels) it shows each participant at, from `sfu-view`. */
   readonly views = new Map<string, number>();
   /** As a receiver: its bandwidth estimate (REMB, bits per second) and when it came. */
@@ -93,6 +94,8 @@ export class SfuPeer {
     private readonly network: SfuNetwork,
     slots: { video: number; audio: number },
     private readonly host: SfuPeerHost,
+    /** Counts (and, with the test loss, drops) what is sent on this peer's slots. */
+    private readonly sendPath = new SendPath(),
   ) {
     this.#subscribe = this.#newConnection('subscribe');
     for (let i = 0; i < slots.audio; i++) this.audioSlots.push(this.#addSlot('audio', i));
@@ -189,8 +192,17 @@ export class SfuPeer {
 
   /** Sends a forwarded media packet on a slot and keeps it for retransmission. */
   forwardOn(slot: SubscriberSlot, packet: Buffer): void {
-    this.sendOn(slot, packet);
+    // Kept even when the test loss drops it: the receiver's NACK can then bring it back.
     slot.retransmit?.store(packet);
+    if (this.sendPath.send('forward')) this.sendOn(slot, packet);
+  }
+
+  /** Answers a NACK on a slot: sends again the lost packets its cache still holds. */
+  retransmitOn(slot: SubscriberSlot, lost: readonly number[]): void {
+    this.sendPath.nacked(lost.length);
+    for (const packet of slot.retransmit?.resend(lost) ?? []) {
+      if (this.sendPath.send('retransmit')) this.sendOn(slot, packet);
+    }
   }
 
   close(): void {
@@ -258,28 +270,34 @@ export class SfuPeer {
       if (kind === 'video') track.requestBitrate(PUBLISH_BITRATE);
     });
     track.onMessage((packet) => {
-      if (isRtcp(packet)) {
-        for (const sr of readSenderReports(packet)) this.host.senderReport(this, sr);
-        return;
-      }
-      const header = parseRtp(packet);
-      if (!header || !this.#payloadTypes.has(header.payloadType)) return;
-      if (kind === 'audio') {
-        this.audioSsrc = header.ssrc;
-        this.#lastAudioAt = performance.now();
-        this.#noteLevel(packet, header);
-      } else {
-        const now = performance.now();
-        const ridBytes = this.#ridId === null ? null : findExtension(packet, header, this.#ridId);
-        const rid = ridBytes ? Buffer.from(ridBytes).toString('latin1') : (this.#ridBySsrc.get(header.ssrc) ?? null);
-        const known = this.layers.bySsrc(header.ssrc) !== undefined;
-        // Until a layer's SSRC is known (its first packets carry the rid), it is not forwarded.
-        if (!this.layers.note(header.ssrc, rid, packet.length, now)) return;
-        this.#lastVideoAt = now;
-        if (!known) this.host.layersChanged(this);
-      }
-      this.host.media(this, kind, packet, header);
+      if (!isRtcp(packet)) return this.receive(kind, packet);
+      for (const sr of readSenderReports(packet)) this.host.senderReport(this, sr);
     });
+  }
+
+  /**
+   * A media packet the publisher sent (its publish connection hands them here): learns its
+   * layer or level, and passes it to the room to forward. Packets of unknown payload types
+   * (not negotiated) and of simulcast layers not identified yet are ignored.
+   */
+  receive(kind: 'audio' | 'video', packet: Buffer): void {
+    const header = parseRtp(packet);
+    if (!header || !this.#payloadTypes.has(header.payloadType)) return;
+    if (kind === 'audio') {
+      this.audioSsrc = header.ssrc;
+      this.#lastAudioAt = performance.now();
+      this.#noteLevel(packet, header);
+    } else {
+      const now = performance.now();
+      const ridBytes = this.#ridId === null ? null : findExtension(packet, header, this.#ridId);
+      const rid = ridBytes ? Buffer.from(ridBytes).toString('latin1') : (this.#ridBySsrc.get(header.ssrc) ?? null);
+      const known = this.layers.bySsrc(header.ssrc) !== undefined;
+      // Until a layer's SSRC is known (its first packets carry the rid), it is not forwarded.
+      if (!this.layers.note(header.ssrc, rid, packet.length, now)) return;
+      this.#lastVideoAt = now;
+      if (!known) this.host.layersChanged(this);
+    }
+    this.host.media(this, kind, packet, header);
   }
 
   #noteLevel(packet: Buffer, header: RtpHeader): void {

@@ -4,6 +4,7 @@ import { buildSenderReport, type Feedback, type RtpHeader, type SenderReport } f
 import { chooseLayers, type VideoLayer } from './layers.js';
 import { selectSlots } from './selection.js';
 import { SfuPeer, type SfuNetwork, type SfuPeerHost, type SubscriberSlot } from './sfu-peer.js';
+import { SendPath } from './send-path.js';
 
 /** SFU settings. */
 export interface SfuOptions {
@@ -12,6 +13,8 @@ export interface SfuOptions {
   lastN: number;
   /** Most audio streams a receiver gets at once: the loudest speakers. */
   audioSlots: number;
+  /** Testing aid (`--sfu-test-loss`): the fraction of forwarded RTP to drop; 0 or absent in real use. */
+  testLoss?: number;
 }
 
 /** How a room reaches a participant's client. */
@@ -31,8 +34,6 @@ const DEFAULT_VIEW_HEIGHT = 360;
  * result makes the estimate fall below the rate, and the layers step down.
  */
 const ESTIMATE_HEADROOM = 1.5;
-/** A simulcast layer nobody has wanted for this long is paused at the publisher. */
-const LAYER_PAUSE_AFTER_MS = 5000;
 /** An estimate older than this no longer limits anything. */
 const ESTIMATE_STALE_MS = 5000;
 
@@ -58,6 +59,8 @@ export class SfuRoom {
     private readonly options: SfuOptions,
     private readonly sendTo: SendTo,
     private readonly log: Logger,
+    /** Shared by the SFU's rooms, so its counters cover the whole server. */
+    private readonly sendPath = new SendPath(options.testLoss ?? 0),
   ) {
     // Speaker changes re-rank the slots a few times a second.
     this.#ticker = setInterval(() => this.#assignAll(), 400);
@@ -86,7 +89,7 @@ export class SfuRoom {
       },
       failed: (p, reason) => this.#failed(p, reason),
     };
-    const peer = new SfuPeer(participantId, this.options.network, { video: this.options.lastN, audio: this.options.audioSlots }, host);
+    const peer = new SfuPeer(participantId, this.options.network, { video: this.options.lastN, audio: this.options.audioSlots }, host, this.sendPath);
     this.#peers.set(participantId, peer);
     this.#assignAll();
     return peer;
@@ -226,7 +229,7 @@ export class SfuRoom {
   #feedback(receiver: SfuPeer, slot: SubscriberSlot, fb: Feedback): void {
     switch (fb.kind) {
       case 'nack':
-        for (const packet of slot.retransmit?.resend(fb.lost) ?? []) receiver.sendOn(slot, packet);
+        receiver.retransmitOn(slot, fb.lost);
         return;
       case 'remb':
         receiver.estimate = { bitrate: fb.bitrate, at: performance.now() };
@@ -284,26 +287,20 @@ export class SfuRoom {
 
   /**
    * Tells each publisher which simulcast layers anyone needs: up to the largest any receiver's
-   * tile wants (the lowest always stays on, so a new viewer starts at once). A layer comes back
-   * at once when wanted, and is paused only after nobody wanted it for a while, so a viewer
-   * resizing a window does not make the publisher's encoder start and stop.
+   * tile wants (see {@link SentLayers} for when a layer pauses and returns).
    */
   #pauseUnwatchedLayers(now: number): void {
     for (const publisher of this.#peers.values()) {
       const rids = publisher.layers.rids;
       if (rids.length < 2) continue;
-      let wanted = 0;
+      let wanted = -1;
       for (const receiver of this.#peers.values()) {
         if (receiver === publisher) continue;
         if (!receiver.videoSlots.some((s) => s.participantId === publisher.participantId)) continue;
         wanted = Math.max(wanted, publisher.layers.indexFor(receiver.views.get(publisher.participantId) ?? DEFAULT_VIEW_HEIGHT));
       }
-      if (wanted >= publisher.activeLayers - 1) publisher.layersWantedAt = now;
-      const keep = now - publisher.layersWantedAt < LAYER_PAUSE_AFTER_MS;
-      const active = keep ? Math.max(publisher.activeLayers, wanted + 1) : wanted + 1;
-      if (active === publisher.activeLayers) continue;
-      publisher.activeLayers = active;
-      this.sendTo(publisher.participantId, { type: 'sfu-layers', active: rids.slice(0, active) });
+      const active = publisher.sentLayers.update(wanted, now);
+      if (active !== null) this.sendTo(publisher.participantId, { type: 'sfu-layers', active: rids.slice(0, active) });
     }
   }
 }

@@ -19,6 +19,9 @@ describe('SFU signaling against a live server', () => {
     const mids = [...offer.sdp.matchAll(/^a=mid:(\S+)/gm)].map((m) => m[1]);
     assert.deepEqual(mids, ['a0', 'a1', 'a2', 'v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8']);
     assert.match(offer.sdp, /a=sendonly/);
+    // /healthz shows the SFU's sessions and its outgoing media counters.
+    const health = (await (await fetch(`${live.httpUrl}/healthz`)).json()) as { sfu?: Record<string, number> };
+    assert.deepEqual(health.sfu, { sessions: 1, forwarded: 0, nacked: 0, retransmitted: 0, dropped: 0 });
   });
 
   test('garbage offers, answers and candidates get BAD_MESSAGE or are ignored; the server stays up', async () => {

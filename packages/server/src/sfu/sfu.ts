@@ -2,9 +2,15 @@ import type { Logger } from 'pino';
 import ndc from 'node-datachannel';
 import { ErrorCodes, LecternError, type ClientMessageOf, type ServerMessage } from '@lectern/protocol';
 import { SfuRoom, type SfuOptions } from './sfu-room.js';
+import { SendPath, type SfuSendStats } from './send-path.js';
 
 /** A message from a client for its SFU connections. */
 export type SfuClientMessage = ClientMessageOf<'sfu-publish' | 'sfu-subscribe-answer' | 'sfu-candidate' | 'sfu-view'>;
+
+/** What /healthz shows of the SFU: its sessions and its outgoing media counters. */
+export interface SfuStats extends SfuSendStats {
+  sessions: number;
+}
 
 /**
  * What signaling needs from the media plane, in this process ({@link Sfu}) or in worker
@@ -16,6 +22,8 @@ export interface SfuMediaPlane {
   leave(code: string, participantId: string): void;
   setForcedOff(code: string, participantId: string, off: { audio: boolean; video: boolean }): void;
   handle(code: string, participantId: string, msg: SfuClientMessage): void;
+  /** Sessions and outgoing media counters (with worker processes, as of their last report, ≤ 1 s old). */
+  stats(): SfuStats;
   close(): void | Promise<void>;
 }
 
@@ -28,6 +36,7 @@ let live = 0;
  */
 export class Sfu implements SfuMediaPlane {
   readonly #rooms = new Map<string, SfuRoom>();
+  readonly #sendPath: SendPath;
   #closed = false;
 
   constructor(
@@ -35,6 +44,8 @@ export class Sfu implements SfuMediaPlane {
     private readonly sendTo: (code: string, participantId: string, message: ServerMessage) => void,
     private readonly log: Logger,
   ) {
+    this.#sendPath = new SendPath(options.testLoss ?? 0);
+    if (this.#sendPath.loss > 0) this.log.warn({ loss: this.#sendPath.loss }, 'SFU test loss on: dropping forwarded media on purpose');
     ndc.initLogger('Error', (level, message) => this.log.debug({ level }, `libdatachannel: ${message}`));
     live++;
   }
@@ -44,12 +55,17 @@ export class Sfu implements SfuMediaPlane {
     return this.#rooms.size;
   }
 
+  /** Counters since the start, for /healthz (a snapshot). */
+  stats(): SfuStats {
+    return { sessions: this.#rooms.size, ...this.#sendPath.stats };
+  }
+
   /** A participant joined (or re-joined) an SFU session: set up its connections. */
   join(code: string, participantId: string): void {
     if (this.#closed) throw new LecternError(ErrorCodes.SERVER_BUSY, 'the server is shutting down');
     let room = this.#rooms.get(code);
     if (!room) {
-      room = new SfuRoom(code, this.options, (id, m) => this.sendTo(code, id, m), this.log.child({ code }));
+      room = new SfuRoom(code, this.options, (id, m) => this.sendTo(code, id, m), this.log.child({ code }), this.#sendPath);
       this.#rooms.set(code, room);
     }
     room.add(participantId);

@@ -6,7 +6,7 @@
 import { LecternError, ErrorCodes } from '@lectern/protocol';
 import { createLogger } from '../logger.js';
 import { Sfu } from './sfu.js';
-import { WORKER_INIT_ENV, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol.js';
+import { STATS_EVERY_MS, WORKER_INIT_ENV, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol.js';
 
 const init = JSON.parse(process.env[WORKER_INIT_ENV] ?? 'null') as WorkerInit | null;
 if (!init || typeof process.send !== 'function') {
@@ -58,6 +58,8 @@ process.on('message', (m: ToWorker) => {
       return;
   }
 });
+
+setInterval(() => post({ op: 'stats', stats: sfu.stats() }), STATS_EVERY_MS).unref();
 
 log.info({ pid: process.pid, port: init.options.network.port }, 'SFU worker started');
 post({ op: 'ready' });

@@ -1,5 +1,5 @@
 import type { ErrorCode, ServerMessage } from '@lectern/protocol';
-import type { SfuClientMessage } from './sfu.js';
+import type { SfuClientMessage, SfuStats } from './sfu.js';
 import type { SfuOptions } from './sfu-room.js';
 import type { LecternConfig } from '../config.js';
 
@@ -16,6 +16,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { op: 'ready' }
+  /** The worker's counters, every second. */
+  | { op: 'stats'; stats: SfuStats }
   | { op: 'send'; code: string; participantId: string; message: ServerMessage }
   /** A client's SFU message could not be used; the client gets `error` with this code. */
   | { op: 'refused'; code: string; participantId: string; ref: string; error: { code: ErrorCode; message: string } };
@@ -26,6 +28,9 @@ export interface WorkerInit {
   options: SfuOptions;
   logLevel: LecternConfig['logLevel'];
 }
+
+/** How often a worker reports its counters. */
+export const STATS_EVERY_MS = 1000;
 
 /** The environment variable that carries {@link WorkerInit}. */
 export const WORKER_INIT_ENV = 'LECTERN_SFU_WORKER_INIT';

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { ErrorCodes, LecternError, type ServerMessage } from '@lectern/protocol';
 import type { LecternConfig } from '../config.js';
-import type { SfuClientMessage, SfuMediaPlane } from './sfu.js';
+import type { SfuClientMessage, SfuMediaPlane, SfuStats } from './sfu.js';
+import type { SfuSendStats } from './send-path.js';
 import type { SfuOptions } from './sfu-room.js';
 import { WORKER_INIT_ENV, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol.js';
 
@@ -33,6 +34,16 @@ interface Worker {
   /** Session code → the participants whose media this worker carries. */
   sessions: Map<string, Set<string>>;
   crashes: number[];
+  /** The counters the worker last reported. */
+  counters: SfuSendStats;
+}
+
+const zero = (): SfuSendStats => ({ forwarded: 0, nacked: 0, retransmitted: 0, dropped: 0 });
+function add(into: SfuSendStats, more: SfuSendStats): void {
+  into.forwarded += more.forwarded;
+  into.nacked += more.nacked;
+  into.retransmitted += more.retransmitted;
+  into.dropped += more.dropped;
 }
 
 /**
@@ -44,6 +55,8 @@ interface Worker {
 export class SfuWorkers implements SfuMediaPlane {
   readonly #workers: Worker[];
   readonly #byCode = new Map<string, Worker>();
+  /** Counters of worker processes that have ended, so totals never go backwards. */
+  readonly #retired = zero();
   #closing: Promise<void> | null = null;
 
   constructor(
@@ -53,7 +66,7 @@ export class SfuWorkers implements SfuMediaPlane {
     private readonly log: Logger,
   ) {
     if (options.ports.length === 0) throw new Error('SfuWorkers needs at least one port');
-    this.#workers = options.ports.map((port, index) => ({ index, port, child: null, ready: false, queue: [], sessions: new Map(), crashes: [] }));
+    this.#workers = options.ports.map((port, index) => ({ index, port, child: null, ready: false, queue: [], sessions: new Map(), crashes: [], counters: zero() }));
   }
 
   /** Starts every worker; resolves when all are ready, rejects if one cannot start. */
@@ -106,6 +119,12 @@ export class SfuWorkers implements SfuMediaPlane {
     this.#post(w, { op: 'signal', code, participantId, message });
   }
 
+  stats(): SfuStats {
+    const total = { ...this.#retired };
+    for (const w of this.#workers) add(total, w.counters);
+    return { sessions: this.#byCode.size, ...total };
+  }
+
   close(): Promise<void> {
     this.#closing ??= Promise.all(this.#workers.map((w) => this.#stop(w))).then(() => undefined);
     return this.#closing;
@@ -138,11 +157,14 @@ export class SfuWorkers implements SfuMediaPlane {
           resolve();
           return;
         }
-        this.#fromWorker(m);
+        if (m.op === 'stats') w.counters = m.stats;
+        else this.#fromWorker(m);
       });
       child.once('error', (err) => this.log.error({ err, worker: w.index }, 'SFU worker process error'));
       child.once('exit', (exitCode, signal) => {
         if (w.child === child) w.child = null;
+        add(this.#retired, w.counters);
+        w.counters = zero();
         if (!w.ready) reject(new Error(`SFU worker ${w.index} exited before it was ready (${signal ?? exitCode})`));
         w.ready = false;
         if (!this.#closing) this.#died(w, exitCode, signal);
@@ -153,6 +175,7 @@ export class SfuWorkers implements SfuMediaPlane {
   #fromWorker(m: FromWorker): void {
     switch (m.op) {
       case 'ready':
+      case 'stats':
         return;
       case 'send':
         return this.sendTo(m.code, m.participantId, m.message);
