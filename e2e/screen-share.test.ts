@@ -13,13 +13,23 @@ import {
   screenStageOwner,
   startTestServer,
   useServerAndBrowser,
+  waitFor,
   waitForLayout,
+  type TestServer,
 } from '@lectern/testing';
 
 // Chromium's flags from DESIGN.md §6 suffice: with --use-fake-ui-for-media-stream and
 // --use-fake-device-for-media-stream, getDisplayMedia skips the picker and captures a fake
 // 1920×1080 "screen" (with fake audio), so no extra switches are needed.
 const env = useServerAndBrowser({ before, after }, () => startTestServer());
+/** A second server whose sessions all go through the SFU: the screen travels publisher → SFU → viewers. */
+let sfu: TestServer | null = null;
+before(async () => {
+  sfu = await startTestServer({ topology: 'sfu', sfuPort: 0 });
+});
+after(async () => {
+  await sfu?.close();
+});
 
 /** Records every RTCPeerConnection the page makes, so the test can read the screen sender's settings. */
 async function recordPeerConnections(page: Page): Promise<void> {
@@ -134,4 +144,53 @@ test('sharing that cannot start says why in plain words, at phone width and from
   await unsupported.waitFor();
   assert.match((await unsupported.textContent()) ?? '', /Phones and tablets/);
   await page.context().close();
+});
+
+/** Frames of the presenter's screen decoded by `page` so far. */
+async function screenFrames(page: Page, name: string): Promise<number> {
+  return (await remoteMedia(page)).find((m) => m.name === name)?.screenFramesDecoded ?? 0;
+}
+
+test('SFU: a shared screen reaches both viewers as decoded video, switches them to the presenter layout, and stopping restores the grid', async () => {
+  const [a, b, c] = await Promise.all([0, 1, 2].map(() => env.browser.newPage({ viewport: { width: 1000, height: 700 } })));
+  const code = await createSession(a!, sfu!.url, 'Presenter');
+  await joinByLink(b!, sfu!.url, code, 'Viewer');
+  await joinByLink(c!, sfu!.url, code, 'Other');
+  const viewers = [b!, c!];
+  await Promise.all(viewers.map((v) => expectMediaFlowing(v, ['Presenter'])));
+  assert.equal(await a!.evaluate(() => (window.lectern!.room as unknown as { topology: string }).topology), 'sfu');
+  const presenterId = await ownParticipantId(a!);
+
+  await a!.getByRole('button', { name: 'Share screen' }).click();
+  await a!.getByTestId('sharing-banner').waitFor();
+  for (const [i, v] of viewers.entries()) {
+    await waitForLayout(v, 'presenter', `viewer ${i}`);
+    assert.equal(await screenStageOwner(v), presenterId);
+    await expectScreenFlowing(v, ['Presenter']);
+    await expectStageFrames(v, `viewer ${i}`);
+    // Decoded frames keep rising: the stream goes on, not just its first keyframe.
+    const before = await screenFrames(v, 'Presenter');
+    await waitFor(async () => (await screenFrames(v, 'Presenter')) > before + 5, { timeoutMs: 20_000, what: `viewer ${i}: screen frames rising` });
+    const seen = (await remoteMedia(v)).find((m) => m.name === 'Presenter')!;
+    assert.ok(seen.screenFrameWidth > seen.frameWidth, `the screen (${seen.screenFrameWidth} px) is sharper than the camera (${seen.frameWidth} px)`);
+  }
+  // The screen comes in addition to the camera, and the sharer keeps its grid.
+  await Promise.all(viewers.map((v) => expectMediaFlowing(v, ['Presenter'])));
+  assert.equal(await callLayout(a!), 'grid');
+
+  // Stop: back to the grid everywhere.
+  await a!.getByRole('button', { name: 'Stop sharing screen' }).click();
+  for (const [i, v] of viewers.entries()) await waitForLayout(v, 'grid', `viewer ${i} after stop`);
+  assert.equal(await b!.getByTestId('screen-stage').count(), 0);
+  assert.equal(await a!.getByTestId('sharing-banner').count(), 0);
+
+  // Share again on the same m-line: the screen comes back (the SFU asks for a keyframe).
+  await a!.getByRole('button', { name: 'Share screen' }).click();
+  await waitForLayout(b!, 'presenter', 'viewer, second share');
+  await expectScreenFlowing(b!, ['Presenter']);
+  await expectStageFrames(b!, 'viewer, second share');
+  await a!.getByRole('button', { name: 'Stop sharing screen' }).click();
+  await waitForLayout(b!, 'grid', 'viewer after the second stop');
+  await expectMediaFlowing(b!, ['Presenter']);
+  await Promise.all([a, b, c].map((p) => p!.context().close()));
 });

@@ -312,7 +312,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     return typeof this.options.displayMedia?.getDisplayMedia === 'function';
   }
 
-  /** Whether this session can carry shared screens (the SFU cannot yet). */
+  /** Whether this session can carry shared screens (mesh and SFU both do). */
   get screenShareAvailable(): boolean {
     return this.#topology?.carriesScreens ?? true;
   }
@@ -526,7 +526,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     }
     this.#nextStreams.clear();
     old?.close();
-    // The SFU does not carry screens yet: end a share rather than leave others waiting for it.
+    // A topology that cannot carry screens ends a share rather than leave others waiting for it.
     if (!migration.next.carriesScreens) this.#screens.stop();
   }
 
@@ -603,7 +603,8 @@ export class Room extends TypedEmitter<RoomEvents> {
       case 'offer':
       case 'answer':
       case 'ice-candidate':
-        if (this.#participants.has(m.from)) this.#topologies().find((t) => t.kind === 'mesh')?.handleSignal(m);
+        // Mesh media, or (marked `dataLink`) an on-demand data connection for files in SFU mode.
+        if (this.#participants.has(m.from)) this.#topologies().find((t) => t.kind === (m.dataLink ? 'sfu' : 'mesh'))?.handleSignal(m);
         return;
       case 'sfu-publish-answer':
       case 'sfu-subscribe-offer':
