@@ -127,6 +127,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   #migration: TopologyMigration | null = null;
   /** Streams the incoming topology has delivered, applied when it takes over. */
   #nextStreams = new Map<string, MediaStream>();
+  /** Screens the incoming topology has delivered (or lost: null), applied when it takes over. */
+  #nextScreens = new Map<string, { stream: MediaStream | null; streamId: string | null }>();
   #media: LocalMediaSource | null = null;
   readonly #speakers = new ActiveSpeakers();
   /** Shown video heights by participant, from {@link reportVideoSize}. */
@@ -461,7 +463,10 @@ export class Room extends TypedEmitter<RoomEvents> {
     void this.#media?.setVideoConstraints?.(kind === 'sfu' ? SFU_VIDEO_CONSTRAINTS : DEFAULT_VIDEO_CONSTRAINTS);
     topology.setVideoViews(this.#views);
     topology.setLocalScreen(this.#screens.local);
-    topology.on('remoteScreen', (id, stream, streamId) => this.#screens.received(id, stream, streamId));
+    topology.on('remoteScreen', (id, stream, streamId) => {
+      if (topology === this.#topology) this.#screens.received(id, stream, streamId);
+      else this.#nextScreens.set(id, { stream, streamId });
+    });
     topology.on('remoteStream', (id, stream) => {
       if (topology !== this.#topology) {
         this.#nextStreams.set(id, stream);
@@ -525,6 +530,12 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.emit('participantUpdated', p);
     }
     this.#nextStreams.clear();
+    // Screens from the old path are gone with it; the new path's (if any) take their place.
+    for (const id of this.#participants.keys()) {
+      const next = this.#nextScreens.get(id);
+      this.#screens.received(id, next?.stream ?? null, next?.streamId ?? null);
+    }
+    this.#nextScreens.clear();
     old?.close();
     // A topology that cannot carry screens ends a share rather than leave others waiting for it.
     if (!migration.next.carriesScreens) this.#screens.stop();
@@ -535,6 +546,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#migration?.next.close();
     this.#migration = null;
     this.#nextStreams.clear();
+    this.#nextScreens.clear();
   }
 
   /** Every topology in use: the current one, and the one being moved to. */
@@ -701,6 +713,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#clearGrace(id);
     for (const t of this.#topologies()) t.removePeer(id);
     this.#nextStreams.delete(id);
+    this.#nextScreens.delete(id);
     this.#views.delete(id);
     if (this.#speakers.remove(id)) this.emit('activeSpeakersChanged', this.#speakers.list);
     this.#topology?.removePeer(id);

@@ -147,6 +147,7 @@ export class DataLinks {
     private readonly factory: PeerConnectionFactory,
     private readonly config: () => RTCConfiguration,
     private readonly host: Omit<DataLinkHost, 'closed' | 'dataChannel'> & { dataChannel(participantId: string, channel: RTCDataChannel): void },
+    private readonly idleMs = DATA_LINK_IDLE_MS,
   ) {}
 
   /** Opens a channel to a participant, on this side's link to them (created on demand). */
@@ -198,7 +199,7 @@ export class DataLinks {
       closed: (l) => {
         if (this.#links.get(k) === l) this.#links.delete(k);
       },
-    });
+    }, this.idleMs);
     this.#links.set(k, link);
     return link;
   }
