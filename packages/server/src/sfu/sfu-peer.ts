@@ -71,7 +71,8 @@ export class SfuPeer {
   #audioIn: ndc.Track | null = null;
   #videoIn: ndc.Track | null = null;
   #screenIn: ndc.Track | null = null;
-  /** Mid of the publish offer's second video section, which carries a shared screen (null: none). */
+  /** Mids of the publish offer's first video section (the camera) and second (a shared screen; null: none). */
+  #cameraMid: string | null = null;
   #screenMid: string | null = null;
   #audioLevelId: number | null = null;
   #ridId: number | null = null;
@@ -148,6 +149,7 @@ export class SfuPeer {
     const sections = mediaSections(filtered);
     this.#audioLevelId = sections.find((s) => s.kind === 'audio')?.audioLevelId ?? null;
     const [video, screen] = sections.filter((s) => s.kind === 'video');
+    this.#cameraMid = video?.mid ?? null;
     this.#screenMid = screen?.mid ?? null;
     this.#ridId = video?.ridId ?? null;
     const rids = video?.ridId != null ? video.rids : [];
@@ -266,7 +268,10 @@ export class SfuPeer {
   }
 
   #onPublishedTrack(track: ndc.Track): void {
-    const kind: PublishedKind = track.type() === 'audio' ? 'audio' : this.#screenMid !== null && track.mid() === this.#screenMid ? 'screen' : 'video';
+    const mid = track.mid();
+    const kind: PublishedKind | null = track.type() === 'audio' ? 'audio' : mid === this.#cameraMid ? 'video' : mid === this.#screenMid ? 'screen' : null;
+    // Any further section an offer might carry is not forwarded.
+    if (kind === null) return;
     if (kind === 'audio') this.#audioIn = track;
     else if (kind === 'screen') this.#screenIn = track;
     else this.#videoIn = track;
