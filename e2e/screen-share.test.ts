@@ -9,44 +9,18 @@ import {
   expectStageFrames,
   joinByLink,
   ownParticipantId,
+  recordPeerConnections,
   remoteMedia,
   screenStageOwner,
   startTestServer,
   useServerAndBrowser,
-  waitFor,
   waitForLayout,
-  type TestServer,
 } from '@lectern/testing';
 
 // Chromium's flags from DESIGN.md §6 suffice: with --use-fake-ui-for-media-stream and
 // --use-fake-device-for-media-stream, getDisplayMedia skips the picker and captures a fake
 // 1920×1080 "screen" (with fake audio), so no extra switches are needed.
 const env = useServerAndBrowser({ before, after }, () => startTestServer());
-/** A second server whose sessions all go through the SFU: the screen travels publisher → SFU → viewers. */
-let sfu: TestServer | null = null;
-/** And one in `auto`: mesh for two, the SFU from three on. */
-let auto: TestServer | null = null;
-before(async () => {
-  [sfu, auto] = await Promise.all([startTestServer({ topology: 'sfu', sfuPort: 0 }), startTestServer({ topology: 'auto', sfuThreshold: 2, sfuPort: 0 })]);
-});
-after(async () => {
-  await Promise.all([sfu?.close(), auto?.close()]);
-});
-
-/** Records every RTCPeerConnection the page makes, so the test can read the screen sender's settings. */
-async function recordPeerConnections(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const Native = window.RTCPeerConnection;
-    const all: RTCPeerConnection[] = [];
-    (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = all;
-    window.RTCPeerConnection = class extends Native {
-      constructor(config?: RTCConfiguration) {
-        super(config);
-        all.push(this);
-      }
-    } as typeof RTCPeerConnection;
-  });
-}
 
 test('a shared screen arrives as decoded video, switches everyone to the presenter layout, and stopping (button or browser bar) restores the grid', async () => {
   const [a, b] = await Promise.all([env.browser.newPage(), env.browser.newPage()]);
@@ -146,93 +120,4 @@ test('sharing that cannot start says why in plain words, at phone width and from
   await unsupported.waitFor();
   assert.match((await unsupported.textContent()) ?? '', /Phones and tablets/);
   await page.context().close();
-});
-
-/** Frames of the presenter's screen decoded by `page` so far. */
-async function screenFrames(page: Page, name: string): Promise<number> {
-  return (await remoteMedia(page)).find((m) => m.name === name)?.screenFramesDecoded ?? 0;
-}
-
-/** Keyframe requests (PLI) the sharer's screen encoder has received, from its outbound stats. */
-function screenPlis(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    const screen = (window.lectern!.room as unknown as { localScreen: { video: MediaStreamTrack } | null }).localScreen?.video;
-    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
-    const sender = pcs.flatMap((pc) => pc.getSenders()).find((s) => s.track === screen);
-    let plis = 0;
-    (await sender?.getStats())?.forEach((r: { type: string; pliCount?: number }) => {
-      if (r.type === 'outbound-rtp') plis += r.pliCount ?? 0;
-    });
-    return plis;
-  });
-}
-
-test('SFU: a shared screen reaches both viewers as decoded video, switches them to the presenter layout, and stopping restores the grid', async () => {
-  const [a, b, c] = await Promise.all([0, 1, 2].map(() => env.browser.newPage({ viewport: { width: 1000, height: 700 } })));
-  await recordPeerConnections(a!);
-  const code = await createSession(a!, sfu!.url, 'Presenter');
-  await joinByLink(b!, sfu!.url, code, 'Viewer');
-  await joinByLink(c!, sfu!.url, code, 'Other');
-  const viewers = [b!, c!];
-  await Promise.all(viewers.map((v) => expectMediaFlowing(v, ['Presenter'])));
-  assert.equal(await a!.evaluate(() => (window.lectern!.room as unknown as { topology: string }).topology), 'sfu');
-  const presenterId = await ownParticipantId(a!);
-
-  await a!.getByRole('button', { name: 'Share screen' }).click();
-  await a!.getByTestId('sharing-banner').waitFor();
-  for (const [i, v] of viewers.entries()) {
-    await waitForLayout(v, 'presenter', `viewer ${i}`);
-    assert.equal(await screenStageOwner(v), presenterId);
-    await expectScreenFlowing(v, ['Presenter']);
-    await expectStageFrames(v, `viewer ${i}`);
-    // Decoded frames keep rising: the stream goes on, not just its first keyframe.
-    const before = await screenFrames(v, 'Presenter');
-    await waitFor(async () => (await screenFrames(v, 'Presenter')) > before + 5, { timeoutMs: 20_000, what: `viewer ${i}: screen frames rising` });
-    const seen = (await remoteMedia(v)).find((m) => m.name === 'Presenter')!;
-    assert.ok(seen.screenFrameWidth > seen.frameWidth, `the screen (${seen.screenFrameWidth} px) is sharper than the camera (${seen.frameWidth} px)`);
-  }
-  // The screen comes in addition to the camera, and the sharer keeps its grid.
-  await Promise.all(viewers.map((v) => expectMediaFlowing(v, ['Presenter'])));
-  assert.equal(await callLayout(a!), 'grid');
-  // Keyframe requests reach the screen's own encoder (a PLI for the screen's SSRC on its m-line).
-  assert.ok((await screenPlis(a!)) > 0, 'the screen sender received keyframe requests');
-
-  // Stop: back to the grid everywhere.
-  await a!.getByRole('button', { name: 'Stop sharing screen' }).click();
-  for (const [i, v] of viewers.entries()) await waitForLayout(v, 'grid', `viewer ${i} after stop`);
-  assert.equal(await b!.getByTestId('screen-stage').count(), 0);
-  assert.equal(await a!.getByTestId('sharing-banner').count(), 0);
-
-  // Share again on the same m-line: the screen comes back (the SFU asks for a keyframe).
-  await a!.getByRole('button', { name: 'Share screen' }).click();
-  await waitForLayout(b!, 'presenter', 'viewer, second share');
-  await expectScreenFlowing(b!, ['Presenter']);
-  await expectStageFrames(b!, 'viewer, second share');
-  await a!.getByRole('button', { name: 'Stop sharing screen' }).click();
-  await waitForLayout(b!, 'grid', 'viewer after the second stop');
-  await expectMediaFlowing(b!, ['Presenter']);
-  await Promise.all([a, b, c].map((p) => p!.context().close()));
-});
-
-test('auto: a screen shared peer to peer keeps showing when a third person moves the session to the SFU, and reaches the newcomer', async () => {
-  const [a, b, c] = await Promise.all([0, 1, 2].map(() => env.browser.newPage({ viewport: { width: 1000, height: 700 } })));
-  const code = await createSession(a!, auto!.url, 'Presenter');
-  await joinByLink(b!, auto!.url, code, 'Viewer');
-  await expectMediaFlowing(b!, ['Presenter']);
-  await a!.getByRole('button', { name: 'Share screen' }).click();
-  await waitForLayout(b!, 'presenter', 'viewer in mesh');
-  await expectScreenFlowing(b!, ['Presenter']);
-  const topology = (p: Page) => p.evaluate(() => (window.lectern!.room as unknown as { topology: string }).topology);
-  assert.equal(await topology(b!), 'mesh');
-
-  await joinByLink(c!, auto!.url, code, 'Latecomer');
-  await waitFor(async () => (await topology(b!)) === 'sfu' && (await topology(a!)) === 'sfu', { timeoutMs: 30_000, what: 'the move to the SFU' });
-  for (const [who, v] of [['viewer', b!], ['latecomer', c!]] as const) {
-    await waitForLayout(v, 'presenter', `${who} through the SFU`);
-    await expectScreenFlowing(v, ['Presenter']);
-    await expectStageFrames(v, `${who} through the SFU`);
-  }
-  await a!.getByRole('button', { name: 'Stop sharing screen' }).click();
-  for (const v of [b!, c!]) await waitForLayout(v, 'grid', 'after stop');
-  await Promise.all([a, b, c].map((p) => p!.context().close()));
 });
