@@ -23,7 +23,7 @@ const DELTA = [0x10, 0x01, 0x00, 0x00];
  * Off unless LECTERN_SFU_NDC_CLIENTS=1: with the test's connections and the SFU's in one process,
  * libdatachannel's teardown (ndc.cleanup when the server stops) crashed the process natively in
  * about one run of twenty (heap corruption or a pthread assertion), after every check had passed.
- * The browser e2e (screen-share.test.ts) covers the same path by default.
+ * The browser e2e (screen-share-sfu.test.ts) covers the same path by default.
  */
 const RUN = process.env.LECTERN_SFU_NDC_CLIENTS === '1';
 
