@@ -5,16 +5,20 @@ import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { fileProgress, fileTransfers, recordFileProgress, startTestServer, twoInSession, useServerAndBrowser, waitFor } from '@lectern/testing';
+import { fileProgress, fileTransfers, recordFileProgress, startTestServer, twoInSession, useServerAndBrowser, waitFor, type TestServer } from '@lectern/testing';
 
 const env = useServerAndBrowser({ before, after }, () => startTestServer());
+/** A second server whose sessions all go through the SFU: files then take an on-demand peer-to-peer data connection. */
+let sfu: TestServer | null = null;
 const MiB = 1024 * 1024;
 let dir = '';
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lectern-files-'));
+  sfu = await startTestServer({ topology: 'sfu', sfuPort: 0 });
 });
 after(async () => {
+  await sfu?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -40,8 +44,13 @@ async function waitMoving(page: Page): Promise<void> {
   await waitFor(async () => Number((await row(page).locator('progress').getAttribute('value')) ?? 0) > 0, { timeoutMs: 30_000, what: 'bytes moving' });
 }
 
-test('50 MiB of random bytes arrive with a matching SHA-256; progress is monotonic on both sides', async () => {
-  const { a, b } = await twoInSession(env.browser, env.server.url);
+for (const topology of ['mesh', 'sfu'] as const) {
+  test(`${topology}: 50 MiB of random bytes arrive with a matching SHA-256; progress is monotonic on both sides`, () => fiftyMiB(topology));
+}
+
+async function fiftyMiB(topology: 'mesh' | 'sfu'): Promise<void> {
+  const { a, b } = await twoInSession(env.browser, topology === 'sfu' ? sfu!.url : env.server.url);
+  assert.equal(await a.evaluate(() => (window.lectern!.room as unknown as { topology: string }).topology), topology);
   const bytes = randomBytes(50 * MiB);
   const expected = createHash('sha256').update(bytes).digest('hex');
   const path = join(dir, 'données 📊 <b>x.bin');
@@ -76,7 +85,7 @@ test('50 MiB of random bytes arrive with a matching SHA-256; progress is monoton
   const [sent] = await fileTransfers(a);
   assert.ok(sent!.maxBufferedAmount! <= 16 * MiB, `sender buffered ${sent!.maxBufferedAmount} bytes`);
   await Promise.all([a.context().close(), b.context().close()]);
-});
+}
 
 test('cancelling mid-way leaves both sides cancelled with nothing offered to save', async () => {
   const { a, b } = await twoInSession(env.browser, env.server.url);

@@ -133,6 +133,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   #migration: TopologyMigration | null = null;
   /** Streams the incoming topology has delivered, applied when it takes over. */
   #nextStreams = new Map<string, MediaStream>();
+  /** Screens the incoming topology has delivered (or lost: null), applied when it takes over. */
+  #nextScreens = new Map<string, { stream: MediaStream | null; streamId: string | null }>();
   #media: LocalMediaSource | null = null;
   readonly #speakers = new ActiveSpeakers();
   /** Shown video heights by participant, from {@link reportVideoSize}. */
@@ -318,7 +320,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     return typeof this.options.displayMedia?.getDisplayMedia === 'function';
   }
 
-  /** Whether this session can carry shared screens (the SFU cannot yet). */
+  /** Whether this session can carry shared screens (mesh and SFU both do). */
   get screenShareAvailable(): boolean {
     return this.#topology?.carriesScreens ?? true;
   }
@@ -471,7 +473,10 @@ export class Room extends TypedEmitter<RoomEvents> {
     void this.#media?.setVideoConstraints?.(kind === 'sfu' ? SFU_VIDEO_CONSTRAINTS : DEFAULT_VIDEO_CONSTRAINTS);
     topology.setVideoViews(this.#views);
     topology.setLocalScreen(this.#screens.local);
-    topology.on('remoteScreen', (id, stream, streamId) => this.#screens.received(id, stream, streamId));
+    topology.on('remoteScreen', (id, stream, streamId) => {
+      if (topology === this.#topology) this.#screens.received(id, stream, streamId);
+      else this.#nextScreens.set(id, { stream, streamId });
+    });
     topology.on('remoteStream', (id, stream) => {
       if (topology !== this.#topology) {
         this.#nextStreams.set(id, stream);
@@ -557,8 +562,14 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.emit('participantUpdated', p);
     }
     this.#nextStreams.clear();
+    // Screens from the old path are gone with it; the new path's (if any) take their place.
+    for (const id of this.#participants.keys()) {
+      const next = this.#nextScreens.get(id);
+      this.#screens.received(id, next?.stream ?? null, next?.streamId ?? null);
+    }
+    this.#nextScreens.clear();
     old?.close();
-    // The SFU does not carry screens yet: end a share rather than leave others waiting for it.
+    // A topology that cannot carry screens ends a share rather than leave others waiting for it.
     if (!migration.next.carriesScreens) this.#screens.stop();
   }
 
@@ -567,6 +578,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#migration?.next.close();
     this.#migration = null;
     this.#nextStreams.clear();
+    this.#nextScreens.clear();
   }
 
   /** Every topology in use: the current one, and the one being moved to. */
@@ -635,7 +647,8 @@ export class Room extends TypedEmitter<RoomEvents> {
       case 'offer':
       case 'answer':
       case 'ice-candidate':
-        if (this.#participants.has(m.from)) this.#topologies().find((t) => t.kind === 'mesh')?.handleSignal(m);
+        // Mesh media, or (marked `dataLink`) an on-demand data connection for files in SFU mode.
+        if (this.#participants.has(m.from)) this.#topologies().find((t) => t.kind === (m.dataLink ? 'sfu' : 'mesh'))?.handleSignal(m);
         return;
       case 'sfu-publish-answer':
       case 'sfu-subscribe-offer':
@@ -735,6 +748,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#clearGrace(id);
     for (const t of this.#topologies()) t.removePeer(id);
     this.#nextStreams.delete(id);
+    this.#nextScreens.delete(id);
     this.#views.delete(id);
     if (this.#speakers.remove(id)) this.emit('activeSpeakersChanged', this.#speakers.list);
     this.#topology?.removePeer(id);

@@ -57,7 +57,7 @@ export class RoomScreenShare {
   async start(): Promise<void> {
     if (!this.host.inSession()) throw new LecternError(ErrorCodes.INVALID_STATE, 'join a session before sharing your screen');
     if (this.host.topology()?.carriesScreens === false) {
-      throw new LecternError(ErrorCodes.NOT_ALLOWED, 'screen sharing is not available in this session (SFU) yet');
+      throw new LecternError(ErrorCodes.NOT_ALLOWED, 'screen sharing is not available in this session');
     }
     if (this.#starting) return this.#starting;
     this.#starting = (async () => {

@@ -107,15 +107,22 @@ export const CreateClassRoomSchema = z.object({
 });
 /** Leaves the session. */
 export const LeaveSchema = z.object({ type: z.literal('leave') });
+/**
+ * Marks a relayed offer, answer or ICE candidate as belonging to an on-demand data-only
+ * connection (file transfer in SFU mode) rather than the mesh media connection, and says which
+ * end of it sent the signal: `opener` (made the offer) or `acceptor` (answered it).
+ */
+export const DataLinkEndSchema = z.enum(['opener', 'acceptor']);
 /** An SDP offer for one participant. */
-export const OfferSchema = z.object({ type: z.literal('offer'), to: ParticipantIdSchema, sdp: Sdp });
+export const OfferSchema = z.object({ type: z.literal('offer'), to: ParticipantIdSchema, sdp: Sdp, dataLink: DataLinkEndSchema.optional() });
 /** An SDP answer for one participant. */
-export const AnswerSchema = z.object({ type: z.literal('answer'), to: ParticipantIdSchema, sdp: Sdp });
+export const AnswerSchema = z.object({ type: z.literal('answer'), to: ParticipantIdSchema, sdp: Sdp, dataLink: DataLinkEndSchema.optional() });
 /** A trickled ICE candidate for one participant. */
 export const IceCandidateMessageSchema = z.object({
   type: z.literal('ice-candidate'),
   to: ParticipantIdSchema,
   candidate: IceCandidateSchema.nullable(),
+  dataLink: DataLinkEndSchema.optional(),
 });
 /** Tells the session that one's microphone or camera changed. */
 export const MediaStateMessageSchema = z.object({ type: z.literal('media-state'), muted: z.boolean(), cameraOff: z.boolean() });
@@ -233,15 +240,16 @@ export const ParticipantLeftSchema = z.object({
   participantId: ParticipantIdSchema,
   reason: z.enum(['left', 'disconnected', 'timeout', 'removed']),
 });
-/** An offer relayed from `from`. */
-export const RelayedOfferSchema = z.object({ type: z.literal('offer'), from: ParticipantIdSchema, sdp: Sdp });
+/** An offer relayed from `from` (`dataLink` as the sender set it). */
+export const RelayedOfferSchema = z.object({ type: z.literal('offer'), from: ParticipantIdSchema, sdp: Sdp, dataLink: DataLinkEndSchema.optional() });
 /** An answer relayed from `from`. */
-export const RelayedAnswerSchema = z.object({ type: z.literal('answer'), from: ParticipantIdSchema, sdp: Sdp });
+export const RelayedAnswerSchema = z.object({ type: z.literal('answer'), from: ParticipantIdSchema, sdp: Sdp, dataLink: DataLinkEndSchema.optional() });
 /** An ICE candidate relayed from `from`. */
 export const RelayedIceCandidateSchema = z.object({
   type: z.literal('ice-candidate'),
   from: ParticipantIdSchema,
   candidate: IceCandidateSchema.nullable(),
+  dataLink: DataLinkEndSchema.optional(),
 });
 /** A participant's microphone or camera changed. */
 export const RelayedMediaStateSchema = z.object({
@@ -276,10 +284,13 @@ export const TopologySchema = z.object({ type: z.literal('topology'), topology: 
 export const SfuPublishAnswerSchema = z.object({ type: z.literal('sfu-publish-answer'), sdp: Sdp });
 /** SFU mode: the server offers the receiving connection, with fixed audio and video slots. */
 export const SfuSubscribeOfferSchema = z.object({ type: z.literal('sfu-subscribe-offer'), sdp: Sdp });
-/** One receiving slot: its media section and the participant it carries now (null: idle). */
+/**
+ * One receiving slot: its media section, what it carries (`audio`, camera `video`, or a shared
+ * `screen`), and the participant it carries now (null: idle).
+ */
 export const SfuSlotSchema = z.object({
   mid: z.string().min(1).max(32),
-  kind: z.enum(['audio', 'video']),
+  kind: z.enum(['audio', 'video', 'screen']),
   participantId: ParticipantIdSchema.nullable(),
 });
 /**
@@ -364,6 +375,8 @@ export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMes
 
 /** One SFU receiving slot. */
 export type SfuSlot = z.infer<typeof SfuSlotSchema>;
+/** Which end of an on-demand data-only connection sent a signal (see {@link DataLinkEndSchema}). */
+export type DataLinkEnd = z.infer<typeof DataLinkEndSchema>;
 /** A stored chat message. */
 export type ChatEntry = z.infer<typeof ChatEntrySchema>;
 /** The `type` of every client message, for docs and tests. */

@@ -79,24 +79,6 @@ export interface PeerMedia {
   screenAudioPacketsReceived: number;
 }
 
-/**
- * Keeps every RTCPeerConnection the page makes in `window.__pcs` (installed before the app's
- * scripts run), so a test can read stats or settings the SDK does not surface.
- */
-export async function recordPeerConnections(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const Native = window.RTCPeerConnection;
-    const all: RTCPeerConnection[] = [];
-    (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = all;
-    window.RTCPeerConnection = class extends Native {
-      constructor(config?: RTCConfiguration) {
-        super(config);
-        all.push(this);
-      }
-    } as typeof RTCPeerConnection;
-  });
-}
-
 /** Reads getStats() numbers through the page's Room (window.lectern). */
 export function remoteMedia(page: Page): Promise<PeerMedia[]> {
   return page.evaluate(async () => {

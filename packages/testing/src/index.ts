@@ -3,7 +3,6 @@ export {
   launchBrowser,
   useServerAndBrowser,
   remoteMedia,
-  recordPeerConnections,
   expectMediaFlowing,
   expectScreenFlowing,
   CHROMIUM_ARGS,
@@ -28,3 +27,4 @@ export {
 export { twoInSession, recordFileProgress, fileProgress, fileTransfers } from './files.js';
 export { runCommand, freeUdpPort, uclientSummary } from './tools.js';
 export { relayOnlyCall } from './relay.js';
+export { recordPeerConnections, screenSenderPlis } from './peer-connections.js';

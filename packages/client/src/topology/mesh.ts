@@ -53,6 +53,7 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
   }
 
   handleSignal(signal: InboundSignal): void {
+    if (signal.dataLink) return; // an SFU session's data connection, not ours
     let link = this.#links.get(signal.from);
     if (!link && signal.type === 'offer') {
       this.addPeer(signal.from, false);

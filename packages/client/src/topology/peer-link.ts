@@ -3,6 +3,7 @@ import type { PeerConnectionFactory } from '../ports.js';
 import type { LocalScreenTracks } from '../screen-capture.js';
 import { ScreenLink } from './screen-link.js';
 import type { InboundSignal, LocalTracks } from './topology.js';
+import { swapIceServers } from './ice-servers.js';
 
 /** What a link needs from its topology. */
 export interface PeerLinkHost {
@@ -135,12 +136,7 @@ export class PeerLink {
 
   /** Swaps in new ICE servers (fresh TURN credentials) for future gathering, e.g. an ICE restart. */
   setIceServers(iceServers: RTCIceServer[]): void {
-    if (this.#closed || typeof this.pc.setConfiguration !== 'function') return;
-    try {
-      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
-    } catch {
-      // A browser that refuses the change keeps the old servers; their allocations live on.
-    }
+    if (!this.#closed) swapIceServers(this.pc, iceServers);
   }
 
   close(): void {

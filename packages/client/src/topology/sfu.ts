@@ -1,8 +1,10 @@
 import type { ClientMessage, IceCandidate, IceServer, SfuSlot } from '@lectern/protocol';
 import { TypedEmitter } from '../emitter.js';
 import type { PeerConnectionFactory } from '../ports.js';
+import { SCREEN_DEGRADATION_PREFERENCE, SCREEN_VIDEO_ENCODING } from '../screen-capture.js';
+import { DataLinks } from './data-link.js';
 import { summarizeInboundStats } from './stats.js';
-import type { InboundSignal, LocalTracks, RemoteMediaStats, SfuSignal, Topology, TopologyEvents, TopologyOptions } from './topology.js';
+import type { InboundSignal, LocalScreenTracks, LocalTracks, RemoteMediaStats, SfuSignal, Topology, TopologyEvents, TopologyOptions } from './topology.js';
 
 /**
  * The camera goes up as three simulcast layers, lowest first (the server reads the order from the
@@ -23,18 +25,25 @@ const VIEW_REPORT_MS = 250;
  * up, one receives. The receiving connection has fixed slots; the server says which
  * participant each slot carries (`sfu-slots`), and this class turns that into one
  * MediaStream per participant, so the Room and UI see the same events as in mesh.
+ *
+ * A shared screen goes up on a third m-line of the publish connection (video only, one
+ * encoding, no simulcast) that exists from the first offer and sends nothing until a share
+ * starts (`replaceTrack`, no renegotiation); others' screens arrive on `screen` slots.
+ * File transfers get on-demand peer-to-peer data connections ({@link DataLinks}).
  */
 export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topology {
   readonly kind = 'sfu' as const;
-  /** The SFU does not forward shared screens yet; `remoteScreen` never fires. */
-  readonly carriesScreens = false;
+  readonly carriesScreens = true;
   readonly #publish: RTCPeerConnection;
   #subscribe: RTCPeerConnection | null = null;
   #audio: RTCRtpTransceiver;
   #video: RTCRtpTransceiver;
+  #screen: RTCRtpTransceiver;
   readonly #peers = new Set<string>();
   #slots: SfuSlot[] = [];
   readonly #streams = new Map<string, MediaStream>();
+  readonly #screenStreams = new Map<string, MediaStream>();
+  readonly #dataLinks: DataLinks;
   /** Candidates that arrived before their connection was ready. */
   #early: IceCandidate[] = [];
   #queue: Promise<void> = Promise.resolve();
@@ -59,6 +68,13 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
     // sendrecv, not sendonly: libdatachannel then lets the server send feedback (PLI) on this section.
     this.#video = this.#publish.addTransceiver(tracks.video ?? 'video', { direction: 'sendrecv', sendEncodings: SIMULCAST_LAYERS });
     if (options.videoCodec) preferVideoCodec(this.#video, options.videoCodec);
+    // The screen's m-line, idle until a share (sendrecv for the same reason as the camera's).
+    this.#screen = this.#publish.addTransceiver('video', { direction: 'sendrecv', sendEncodings: [{ ...SCREEN_VIDEO_ENCODING }] });
+    this.#dataLinks = new DataLinks(factory, () => ({ iceServers: this.options.iceServers, iceTransportPolicy: this.options.iceTransportPolicy }), {
+      send: (m) => this.send(m),
+      dataChannel: (id, channel) => this.emit('dataChannel', id, channel),
+      error: (e) => this.emit('error', 'data', e),
+    });
     this.#serially(async () => {
       await this.#publish.setLocalDescription();
       this.send({ type: 'sfu-publish', sdp: this.#publish.localDescription!.sdp });
@@ -74,10 +90,13 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
   removePeer(participantId: string): void {
     this.#peers.delete(participantId);
     this.#streams.delete(participantId);
+    this.#screenStreams.delete(participantId);
+    this.#dataLinks.remove(participantId);
   }
 
-  handleSignal(_signal: InboundSignal): void {
-    // Peer-to-peer signals do not apply: all media goes through the server.
+  /** Handles the signals of on-demand data connections (`dataLink`); media goes through the server. */
+  handleSignal(signal: InboundSignal): void {
+    this.#dataLinks.handle(signal);
   }
 
   handleSfuSignal(signal: SfuSignal): void {
@@ -145,8 +164,19 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
     }
   }
 
-  setLocalScreen(): void {
-    // Not carried yet (carriesScreens is false): the Room refuses to start a share.
+  /** Sends the screen's video on its own m-line, or stops (`null`). Screen audio is not carried through the SFU. */
+  setLocalScreen(screen: LocalScreenTracks | null): void {
+    const track = screen?.video ?? null;
+    const sender = this.#screen.sender;
+    if (sender.track === track) return;
+    this.#serially(async () => {
+      await sender.replaceTrack(track);
+      if (!track) return;
+      const p = sender.getParameters();
+      if (p.degradationPreference === SCREEN_DEGRADATION_PREFERENCE) return;
+      p.degradationPreference = SCREEN_DEGRADATION_PREFERENCE;
+      await sender.setParameters(p).catch(() => {});
+    });
   }
 
   /** Reports tile sizes to the server (`sfu-view`), at most every 250 ms and only when they changed. */
@@ -170,6 +200,7 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
 
   setIceServers(iceServers: IceServer[]): void {
     this.options.iceServers = iceServers;
+    this.#dataLinks.setIceServers(iceServers);
     for (const pc of [this.#publish, this.#subscribe]) {
       if (!pc) continue;
       try {
@@ -181,11 +212,12 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
   }
 
   /**
-   * No peer-to-peer connection exists in SFU mode yet, so file transfer is not offered here
-   * (the caller reports it); an on-demand direct connection is planned.
+   * Opens a channel on an on-demand peer-to-peer data connection to the participant (created
+   * with the first channel, closed when idle); files never go through the SFU.
    */
-  openDataChannel(): RTCDataChannel | null {
-    return null;
+  openDataChannel(participantId: string, label: string): RTCDataChannel | null {
+    if (this.#closed || !this.#peers.has(participantId)) return null;
+    return this.#dataLinks.open(participantId, label);
   }
 
   audioLevel(participantId: string): number {
@@ -200,20 +232,23 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
   async stats(participantId: string): Promise<RemoteMediaStats | null> {
     const pc = this.#subscribe;
     if (!pc || !this.#peers.has(participantId)) return null;
-    const mids = new Set(this.#slots.filter((s) => s.participantId === participantId).map((s) => s.mid));
+    const theirs = this.#slots.filter((s) => s.participantId === participantId);
+    const mids = new Set(theirs.map((s) => s.mid));
+    const screenMids = new Set(theirs.filter((s) => s.kind === 'screen').map((s) => s.mid));
     const report = await pc.getStats();
     // Keep the shared transport stats, and only this participant's inbound streams.
     const mine = new Map<string, Record<string, unknown>>();
     report.forEach((s: Record<string, unknown>) => {
       if (s.type !== 'inbound-rtp' || mids.has(s.mid as string)) mine.set(s.id as string, s);
     });
-    return summarizeInboundStats(mine as unknown as RTCStatsReport, pc.connectionState);
+    return summarizeInboundStats(mine as unknown as RTCStatsReport, pc.connectionState, screenMids);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#viewTimer) clearTimeout(this.#viewTimer);
+    this.#dataLinks.close();
     for (const pc of [this.#publish, this.#subscribe]) {
       if (!pc) continue;
       pc.onicecandidate = null;
@@ -221,6 +256,7 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
       pc.close();
     }
     this.#streams.clear();
+    this.#screenStreams.clear();
     this.removeAllListeners();
   }
 
@@ -239,7 +275,7 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
     return pc;
   }
 
-  #receiverFor(participantId: string, kind: 'audio' | 'video'): RTCRtpReceiver | null {
+  #receiverFor(participantId: string, kind: SfuSlot['kind']): RTCRtpReceiver | null {
     const slot = this.#slots.find((s) => s.participantId === participantId && s.kind === kind);
     if (!slot || !this.#subscribe) return null;
     return this.#subscribe.getTransceivers().find((t) => t.mid === slot.mid)?.receiver ?? null;
@@ -258,6 +294,21 @@ export class SfuTopology extends TypedEmitter<TopologyEvents> implements Topolog
       const stream = new MediaStream(tracks);
       this.#streams.set(id, stream);
       this.emit('remoteStream', id, stream);
+    }
+    this.#rebuildScreens();
+  }
+
+  /** Gives each sharing participant a stream of its screen slot's track; emits what changed. */
+  #rebuildScreens(): void {
+    for (const id of this.#peers) {
+      const track = this.#receiverFor(id, 'screen')?.track ?? null;
+      const current = this.#screenStreams.get(id) ?? null;
+      if ((current?.getVideoTracks()[0] ?? null) === track) continue;
+      const stream = track ? new MediaStream([track]) : null;
+      if (stream) this.#screenStreams.set(id, stream);
+      else this.#screenStreams.delete(id);
+      // The SFU rewrites the stream, so the sender's stream id is unknown here (null: trust the slot).
+      this.emit('remoteScreen', id, stream, null);
     }
   }
 

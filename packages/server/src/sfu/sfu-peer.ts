@@ -16,10 +16,13 @@ export interface SfuNetwork {
   bindAddress?: string;
 }
 
+/** What a published stream carries: the microphone, the camera (simulcast) or a shared screen. */
+export type PublishedKind = 'audio' | 'video' | 'screen';
+
 /** What a peer reports up to its room. */
 export interface SfuPeerHost {
   send(message: ServerMessage): void;
-  media(peer: SfuPeer, kind: 'audio' | 'video', packet: Buffer, header: RtpHeader): void;
+  media(peer: SfuPeer, kind: PublishedKind, packet: Buffer, header: RtpHeader): void;
   feedback(peer: SfuPeer, slot: SubscriberSlot, feedback: Feedback): void;
   senderReport(peer: SfuPeer, report: SenderReport): void;
   /** The publisher's video gained a layer (a new SSRC): receivers may pick it now. */
@@ -30,6 +33,7 @@ export interface SfuPeerHost {
 /** One outgoing slot and the libdatachannel track that carries it. */
 export interface SubscriberSlot {
   mid: string;
+  kind: PublishedKind;
   slot: OutboundSlot;
   track: ndc.Track;
   /** Participant whose media the slot carries now, or null. */
@@ -45,11 +49,19 @@ const H264_FMTP = 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-
 const AUDIO_PT = 111;
 /** Publishers are asked to send up to this much video. */
 const PUBLISH_BITRATE = 2_500_000;
+/** ...plus this much for a shared screen (the client caps its screen encoding at 2.5 Mbps). */
+const SCREEN_BITRATE = 2_500_000;
 const KEYFRAME_INTERVAL_MS = 300;
 /** The SSRC the SFU's feedback to publishers comes from (it sends no media on that connection). */
 const PLI_SENDER_SSRC = 1;
 /** A publisher silent this long is taken out of every receiver's slots. */
 const SILENT_AFTER_MS = 2500;
+/**
+ * A shared screen that shows nothing new sends few frames (Chromium repeats an idle screen's
+ * last frame about once a second), so its silence is judged more patiently. The receivers'
+ * layout follows the `screen-share` announcement, not this.
+ */
+const SCREEN_SILENT_AFTER_MS = 5000;
 
 let nextSsrc = 0x1000_0000 + Math.floor(Math.random() * 0x1000_0000);
 
@@ -63,6 +75,10 @@ export class SfuPeer {
   readonly #subscribe: ndc.PeerConnection;
   #audioIn: ndc.Track | null = null;
   #videoIn: ndc.Track | null = null;
+  #screenIn: ndc.Track | null = null;
+  /** Mids of the publish offer's first video section (the camera) and second (a shared screen; null: none). */
+  #cameraMid: string | null = null;
+  #screenMid: string | null = null;
   #audioLevelId: number | null = null;
   #ridId: number | null = null;
   /** Simulcast layer SSRC → rid, as the client reported them (packets stop carrying the rid). */
@@ -79,8 +95,12 @@ export class SfuPeer {
   #payloadTypes = new Map<number, SlotCodec>();
   /** SSRC of the publisher's audio stream, learned from packets. */
   audioSsrc: number | null = null;
+  /** SSRC of the publisher's shared screen (one stream, no simulcast), learned from packets. */
+  screenSsrc: number | null = null;
   readonly videoSlots: SubscriberSlot[] = [];
   readonly audioSlots: SubscriberSlot[] = [];
+  /** As a receiver: slots for shared screens, forwarded whatever last-N says. */
+  readonly screenSlots: SubscriberSlot[] = [];
   readonly #keyframes = new Map<number, RateGate>();
   #closed = false;
   /** Smoothed audio level 0..1 and when it was last loud, for speaker selection. */
@@ -88,11 +108,12 @@ export class SfuPeer {
   lastSpokeAt = 0;
   #lastAudioAt = -Infinity;
   #lastVideoAt = -Infinity;
+  #lastScreenAt = -Infinity;
 
   constructor(
     readonly participantId: string,
     private readonly network: SfuNetwork,
-    slots: { video: number; audio: number },
+    slots: { video: number; audio: number; screen: number },
     private readonly host: SfuPeerHost,
     /** Counts (and, with the test loss, drops) what is sent on this peer's slots. */
     private readonly sendPath = new SendPath(),
@@ -100,6 +121,7 @@ export class SfuPeer {
     this.#subscribe = this.#newConnection('subscribe');
     for (let i = 0; i < slots.audio; i++) this.audioSlots.push(this.#addSlot('audio', i));
     for (let i = 0; i < slots.video; i++) this.videoSlots.push(this.#addSlot('video', i));
+    for (let i = 0; i < slots.screen; i++) this.screenSlots.push(this.#addSlot('screen', i));
     this.#subscribe.onLocalDescription((sdp, type) => {
       if (type === 'offer') this.host.send({ type: 'sfu-subscribe-offer', sdp });
     });
@@ -116,6 +138,11 @@ export class SfuPeer {
     return performance.now() - this.#lastAudioAt < SILENT_AFTER_MS;
   }
 
+  /** True while a shared screen's packets arrive. */
+  get sendingScreen(): boolean {
+    return performance.now() - this.#lastScreenAt < SCREEN_SILENT_AFTER_MS;
+  }
+
   /** Payload types of this publisher's streams. */
   get payloadTypes(): ReadonlyMap<number, SlotCodec> {
     return this.#payloadTypes;
@@ -128,7 +155,9 @@ export class SfuPeer {
     for (const { rid, ssrc } of ssrcs) this.#ridBySsrc.set(ssrc, rid);
     const sections = mediaSections(filtered);
     this.#audioLevelId = sections.find((s) => s.kind === 'audio')?.audioLevelId ?? null;
-    const video = sections.find((s) => s.kind === 'video');
+    const [video, screen] = sections.filter((s) => s.kind === 'video');
+    this.#cameraMid = video?.mid ?? null;
+    this.#screenMid = screen?.mid ?? null;
     this.#ridId = video?.ridId ?? null;
     const rids = video?.ridId != null ? video.rids : [];
     if (rids.join() !== this.layers.rids.join()) this.layers = new PublishedLayers(rids);
@@ -164,18 +193,19 @@ export class SfuPeer {
   }
 
   /**
-   * Asks the publisher for a keyframe on one of its video streams (a simulcast layer), at most
-   * every 300 ms per stream.
+   * Asks the publisher for a keyframe on one of its video streams (a simulcast layer, or the
+   * shared screen), at most every 300 ms per stream.
    */
   requestKeyframe(ssrc: number | null): void {
-    if (!this.#videoIn || ssrc === null) return;
+    const track = ssrc !== null && ssrc === this.screenSsrc ? this.#screenIn : this.#videoIn;
+    if (!track || ssrc === null) return;
     let gate = this.#keyframes.get(ssrc);
     if (!gate) this.#keyframes.set(ssrc, (gate = new RateGate(KEYFRAME_INTERVAL_MS)));
     if (!gate.pass()) return;
     try {
       // A PLI for that SSRC: libdatachannel's requestKeyframe() names only the last SSRC it saw.
       // (The client publishes video sendrecv: libdatachannel refuses to send on a recvonly track.)
-      this.#videoIn.sendMessageBinary(buildPli(PLI_SENDER_SSRC, ssrc));
+      track.sendMessageBinary(buildPli(PLI_SENDER_SSRC, ssrc));
     } catch {
       // The track closed under us; the peer is going away.
     }
@@ -234,11 +264,13 @@ export class SfuPeer {
     return pc;
   }
 
-  #addSlot(kind: 'audio' | 'video', index: number): SubscriberSlot {
+  /** A slot on the subscribe connection: `a0`…, `v0`… (camera video), `s0`… (shared screens). */
+  #addSlot(kind: PublishedKind, index: number): SubscriberSlot {
     const mid = `${kind[0]}${index}`;
     const ssrc = nextSsrc++ >>> 0;
-    const media = kind === 'audio' ? new ndc.Audio(mid, 'SendOnly') : new ndc.Video(mid, 'SendOnly');
-    if (kind === 'audio') (media as ndc.Audio).addOpusCodec(AUDIO_PT);
+    const audio = kind === 'audio';
+    const media = audio ? new ndc.Audio(mid, 'SendOnly') : new ndc.Video(mid, 'SendOnly');
+    if (audio) (media as ndc.Audio).addOpusCodec(AUDIO_PT);
     else {
       (media as ndc.Video).addVP8Codec(VIDEO_PT);
       (media as ndc.Video).addH264Codec(H264_PT, H264_FMTP);
@@ -247,11 +279,12 @@ export class SfuPeer {
     const track = this.#subscribe.addTrack(media);
     const slot: SubscriberSlot = {
       mid,
-      slot: new OutboundSlot(ssrc, kind === 'audio' ? AUDIO_PT : VIDEO_PT, kind, kind === 'audio' ? 48_000 : 90_000),
+      kind,
+      slot: new OutboundSlot(ssrc, audio ? AUDIO_PT : VIDEO_PT, audio ? 'audio' : 'video', audio ? 48_000 : 90_000),
       track,
       participantId: null,
       // Browsers NACK video only (audio is not negotiated with nack).
-      retransmit: kind === 'video' ? new RetransmitCache(512) : null,
+      retransmit: audio ? null : new RetransmitCache(512),
     };
     track.onMessage((msg) => {
       if (!isRtcp(msg)) return;
@@ -261,13 +294,18 @@ export class SfuPeer {
   }
 
   #onPublishedTrack(track: ndc.Track): void {
-    const kind = track.type() === 'audio' ? 'audio' : 'video';
+    const mid = track.mid();
+    const kind: PublishedKind | null = track.type() === 'audio' ? 'audio' : mid === this.#cameraMid ? 'video' : mid === this.#screenMid ? 'screen' : null;
+    // Any further section an offer might carry is not forwarded.
+    if (kind === null) return;
     if (kind === 'audio') this.#audioIn = track;
+    else if (kind === 'screen') this.#screenIn = track;
     else this.#videoIn = track;
     // Receiver reports and REMB back to the browser, so its bandwidth estimate can grow.
     track.setMediaHandler(new ndc.RtcpReceivingSession());
     track.onOpen(() => {
-      if (kind === 'video') track.requestBitrate(PUBLISH_BITRATE);
+      // One REMB covers the whole connection (the camera's track sends it), so it makes room for the screen too.
+      if (kind === 'video') track.requestBitrate(PUBLISH_BITRATE + (this.#screenMid !== null ? SCREEN_BITRATE : 0));
     });
     track.onMessage((packet) => {
       if (!isRtcp(packet)) return this.receive(kind, packet);
@@ -280,13 +318,17 @@ export class SfuPeer {
    * layer or level, and passes it to the room to forward. Packets of unknown payload types
    * (not negotiated) and of simulcast layers not identified yet are ignored.
    */
-  receive(kind: 'audio' | 'video', packet: Buffer): void {
+  receive(kind: PublishedKind, packet: Buffer): void {
     const header = parseRtp(packet);
     if (!header || !this.#payloadTypes.has(header.payloadType)) return;
     if (kind === 'audio') {
       this.audioSsrc = header.ssrc;
       this.#lastAudioAt = performance.now();
       this.#noteLevel(packet, header);
+    } else if (kind === 'screen') {
+      // RTX shares the section; only the media payload types count (checked above).
+      this.screenSsrc = header.ssrc;
+      this.#lastScreenAt = performance.now();
     } else {
       const now = performance.now();
       const ridBytes = this.#ridId === null ? null : findExtension(packet, header, this.#ridId);

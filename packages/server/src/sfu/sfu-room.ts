@@ -3,7 +3,7 @@ import type { ServerMessage } from '@lectern/protocol';
 import { buildSenderReport, type Feedback, type RtpHeader, type SenderReport } from './rtp.js';
 import { chooseLayers, type VideoLayer } from './layers.js';
 import { selectSlots } from './selection.js';
-import { SfuPeer, type SfuNetwork, type SfuPeerHost, type SubscriberSlot } from './sfu-peer.js';
+import { SfuPeer, type PublishedKind, type SfuNetwork, type SfuPeerHost, type SubscriberSlot } from './sfu-peer.js';
 import { SendPath } from './send-path.js';
 
 /** SFU settings. */
@@ -15,7 +15,12 @@ export interface SfuOptions {
   audioSlots: number;
   /** Testing aid (`--sfu-test-loss`): the fraction of forwarded RTP to drop; 0 or absent in real use. */
   testLoss?: number;
+  /** Shared screens a receiver gets at once, outside last-N (default {@link DEFAULT_SCREEN_SLOTS}). */
+  screenSlots?: number;
 }
+
+/** Two people may share their screens at once (as in mesh). */
+export const DEFAULT_SCREEN_SLOTS = 2;
 
 /** How a room reaches a participant's client. */
 export type SendTo = (participantId: string, message: ServerMessage) => void;
@@ -89,7 +94,8 @@ export class SfuRoom {
       },
       failed: (p, reason) => this.#failed(p, reason),
     };
-    const peer = new SfuPeer(participantId, this.options.network, { video: this.options.lastN, audio: this.options.audioSlots }, host, this.sendPath);
+    const slots = { video: this.options.lastN, audio: this.options.audioSlots, screen: this.options.screenSlots ?? DEFAULT_SCREEN_SLOTS };
+    const peer = new SfuPeer(participantId, this.options.network, slots, host, this.sendPath);
     this.#peers.set(participantId, peer);
     this.#assignAll();
     return peer;
@@ -153,13 +159,14 @@ export class SfuRoom {
 
   // ---- media ----------------------------------------------------------------------------
 
-  #media(from: SfuPeer, kind: 'audio' | 'video', packet: Buffer, header: RtpHeader): void {
-    if (!this.#forwards(from.participantId, kind)) return;
+  #media(from: SfuPeer, kind: PublishedKind, packet: Buffer, header: RtpHeader): void {
+    // A host's "camera off" or "mute" does not stop a shared screen (`stop-screen` does, at the client).
+    if (kind !== 'screen' && !this.#forwards(from.participantId, kind)) return;
     for (const peer of this.#peers.values()) {
       if (peer === from) continue;
-      for (const s of kind === 'audio' ? peer.audioSlots : peer.videoSlots) {
+      for (const s of slotsOf(peer, kind)) {
         if (s.participantId !== from.participantId) continue;
-        if (kind === 'audio' && s.slot.source !== header.ssrc) {
+        if (kind !== 'video' && s.slot.source !== header.ssrc) {
           // First packet of this publisher (or it restarted its stream): follow its SSRC.
           s.slot.setSource(header.ssrc, from.payloadTypes);
         }
@@ -213,7 +220,7 @@ export class SfuRoom {
   #senderReport(from: SfuPeer, sr: SenderReport): void {
     for (const peer of this.#peers.values()) {
       if (peer === from) continue;
-      for (const s of [...peer.audioSlots, ...peer.videoSlots]) {
+      for (const s of [...peer.audioSlots, ...peer.videoSlots, ...peer.screenSlots]) {
         if (s.participantId !== from.participantId) continue;
         const rtpTimestamp = s.slot.translateTimestamp(sr.ssrc, sr.rtpTimestamp);
         if (rtpTimestamp === null) continue;
@@ -250,6 +257,8 @@ export class SfuRoom {
     // Video: recent speakers first; audio: the loudest. Sorting is stable, so ties keep join order.
     const bySpeech = [...this.#peers.values()].sort((a, b) => Number(recent(b)) - Number(recent(a)));
     const byLevel = [...this.#peers.values()].sort((a, b) => b.audioLevel - a.audioLevel);
+    // Screens: everyone sharing, in join order; a screen keeps its slot until it stops.
+    const sharing = [...this.#peers.values()].filter((p) => p.sendingScreen);
     // A source in a slot stays until a challenger clearly beats it, so slots do not flap.
     const audioBeats = (challenger: SfuPeer, holder: SfuPeer) => challenger.audioLevel > holder.audioLevel + LEVEL_MARGIN && !recent(holder);
     for (const receiver of this.#peers.values()) {
@@ -263,20 +272,25 @@ export class SfuRoom {
       const changes = [
         ...selectSlots(receiver.videoSlots, others(byView.filter((p) => p.sendingVideo && this.#forwards(p.participantId, 'video'))), videoBeats),
         ...selectSlots(receiver.audioSlots, others(byLevel.filter((p) => p.sendingAudio && this.#forwards(p.participantId, 'audio'))), audioBeats),
+        ...selectSlots(receiver.screenSlots, others(sharing), () => false),
       ];
       for (const { slot, source } of changes) {
         slot.participantId = source?.participantId ?? null;
         // Video slots get their layer below; a new participant's stream starts from scratch.
-        if (slot.slot.kind === 'audio') slot.slot.setSource(source?.audioSsrc ?? null, source?.payloadTypes);
-        else slot.slot.setSource(null);
+        if (slot.kind === 'audio') slot.slot.setSource(source?.audioSsrc ?? null, source?.payloadTypes);
+        else if (slot.kind === 'video') slot.slot.setSource(null);
+        else {
+          slot.slot.setSource(source?.screenSsrc ?? null, source?.payloadTypes);
+          if (source && slot.slot.waitingForKeyframe) source.requestKeyframe(source.screenSsrc);
+        }
       }
       this.#chooseLayers(receiver);
       if (changes.length > 0) {
         this.sendTo(receiver.participantId, {
           type: 'sfu-slots',
-          slots: [...receiver.audioSlots, ...receiver.videoSlots].map((s) => ({
+          slots: [...receiver.audioSlots, ...receiver.videoSlots, ...receiver.screenSlots].map((s) => ({
             mid: s.mid,
-            kind: s.slot.kind,
+            kind: s.kind,
             participantId: s.participantId,
           })),
         });
@@ -303,4 +317,9 @@ export class SfuRoom {
       if (active !== null) this.sendTo(publisher.participantId, { type: 'sfu-layers', active: rids.slice(0, active) });
     }
   }
+}
+
+/** A receiver's slots that carry one kind of published stream. */
+function slotsOf(receiver: SfuPeer, kind: PublishedKind): readonly SubscriberSlot[] {
+  return kind === 'audio' ? receiver.audioSlots : kind === 'video' ? receiver.videoSlots : receiver.screenSlots;
 }

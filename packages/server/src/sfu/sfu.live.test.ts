@@ -17,7 +17,8 @@ describe('SFU signaling against a live server', () => {
     assert.equal(joined.topology, 'sfu');
     const offer = await a.next('sfu-subscribe-offer', undefined, 5000);
     const mids = [...offer.sdp.matchAll(/^a=mid:(\S+)/gm)].map((m) => m[1]);
-    assert.deepEqual(mids, ['a0', 'a1', 'a2', 'v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8']);
+    // Three audio slots, last-N (9) camera slots, and two for shared screens (outside last-N).
+    assert.deepEqual(mids, ['a0', 'a1', 'a2', 'v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8', 's0', 's1']);
     assert.match(offer.sdp, /a=sendonly/);
     // /healthz shows the SFU's sessions and its outgoing media counters.
     const health = (await (await fetch(`${live.httpUrl}/healthz`)).json()) as { sfu?: Record<string, number> };

@@ -69,7 +69,7 @@ function example(type: ClientMessage['type'], c: Cast): ClientMessage {
     'create-class-room': { type: 'create-class-room', name: 'Matrix' },
     join: { type: 'join', code: c.code, name: 'Again', media: MEDIA },
     leave: { type: 'leave' },
-    offer: { type: 'offer', to, sdp: 'v=0\r\n' },
+    offer: { type: 'offer', to, sdp: 'v=0\r\n', dataLink: 'opener' },
     answer: { type: 'answer', to, sdp: 'v=0\r\n' },
     'ice-candidate': { type: 'ice-candidate', to, candidate: null },
     'media-state': { type: 'media-state', muted: true, cameraOff: false },

@@ -41,7 +41,7 @@ export function sampleMessages(t: FuzzTargets): Samples {
     leave: { type: 'leave' },
     offer: { type: 'offer', to, sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' },
     answer: { type: 'answer', to, sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' },
-    'ice-candidate': { type: 'ice-candidate', to, candidate },
+    'ice-candidate': { type: 'ice-candidate', to, candidate, dataLink: 'opener' },
     'media-state': { type: 'media-state', muted: true, cameraOff: false },
     'screen-share': { type: 'screen-share', screen: { streamId: 'screen-1', audio: false } },
     'chat-send': { type: 'chat-send', id: 'fuzz-0001', to: null, text: 'hello' },

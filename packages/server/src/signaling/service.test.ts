@@ -182,6 +182,21 @@ describe('signaling: relay', () => {
     assert.deepEqual(c.pending(), [], 'a third member overhears nothing');
   });
 
+  test('a dataLink marker (file transfer through an SFU session) is relayed as sent; a bad one is BAD_MESSAGE', async () => {
+    const { clients } = await session(['A', 'B']);
+    const [a, b] = clients as [TestClient, TestClient];
+    a.send({ type: 'offer', to: b.participantId, sdp: 'v=0 data', dataLink: 'opener' });
+    assert.deepEqual(await b.next('offer'), { type: 'offer', from: a.participantId, sdp: 'v=0 data', dataLink: 'opener' });
+    b.send({ type: 'answer', to: a.participantId, sdp: 'v=0 data', dataLink: 'acceptor' });
+    assert.deepEqual(await a.next('answer'), { type: 'answer', from: b.participantId, sdp: 'v=0 data', dataLink: 'acceptor' });
+    b.send({ type: 'ice-candidate', to: a.participantId, candidate: null, dataLink: 'acceptor' });
+    assert.deepEqual(await a.next('ice-candidate'), { type: 'ice-candidate', from: b.participantId, candidate: null, dataLink: 'acceptor' });
+    a.send({ type: 'offer', to: b.participantId, sdp: 'v=0', dataLink: 'sideways' });
+    assert.equal((await a.next('error')).code, ErrorCodes.BAD_MESSAGE);
+    await b.roundTrip();
+    assert.deepEqual(b.pending('offer'), [], 'the bad one is not delivered');
+  });
+
   test('to a participant in another session → PARTICIPANT_NOT_FOUND and not delivered', async () => {
     const one = await session(['A', 'B']);
     const two = await session(['X']);

@@ -8,6 +8,7 @@ import {
   assertNever,
   type ClientMessage,
   type ClientMessageOf,
+  type DataLinkEnd,
   type IceServer,
   type ServerMessage,
 } from '@lectern/protocol';
@@ -232,10 +233,10 @@ export class SignalingService implements ConnectionHandler {
       switch (msg.type) {
         case 'offer':
         case 'answer':
-          room.relay(from, msg.to, { type: msg.type, from, sdp: msg.sdp });
+          room.relay(from, msg.to, { type: msg.type, from, sdp: msg.sdp, ...dataLink(msg) });
           break;
         case 'ice-candidate':
-          room.relay(from, msg.to, { type: 'ice-candidate', from, candidate: msg.candidate });
+          room.relay(from, msg.to, { type: 'ice-candidate', from, candidate: msg.candidate, ...dataLink(msg) });
           break;
         default:
           assertNever(msg, 'relayed message');
@@ -382,4 +383,9 @@ export class SignalingService implements ConnectionHandler {
     }
     this.connections.clear();
   }
+}
+
+/** The `dataLink` marker of a relayed signal, copied only when the sender set it. */
+function dataLink(msg: { dataLink?: DataLinkEnd }): { dataLink?: DataLinkEnd } {
+  return msg.dataLink ? { dataLink: msg.dataLink } : {};
 }
