@@ -18,7 +18,7 @@ import { ChatStore } from './chat/chat-store.js';
 import { createRequestHandler } from './http.js';
 import { RoomRegistry } from './rooms/registry.js';
 import { CloseCodes, Connection } from './signaling/connection.js';
-import { ConnectionAdmission, REFUSAL_STATUS } from './signaling/limits.js';
+import { ConnectionAdmission } from './signaling/limits.js';
 import { ResumeTokens } from './signaling/resume-token.js';
 import { SignalingService } from './signaling/service.js';
 import { openDatabase } from './store/database.js';
@@ -147,16 +147,15 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     // Refused before the upgrade: a flood of sockets costs no WebSocket state at all.
     const refusal = admission.track(socket, remote);
     if (refusal) {
-      const { status, text } = REFUSAL_STATUS[refusal];
-      log.debug({ remote, refusal }, 'connection refused: too many connections');
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      log.debug({ remote, refusal }, 'connection refused');
+      admission.refuse(socket, refusal);
       return;
     }
     // Read here, not in the callback: nothing long-lived may close over `req` (it would keep
     // the whole request, headers and all, for the life of the connection).
     const requestHost = req.headers.host ?? (req.socket.localAddress ? `[${req.socket.localAddress}]` : null);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling, rate);
+      const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling, { rate, admission });
       conn.requestHost = requestHost;
       signaling.add(conn);
       conn.log.debug({ remote }, 'connection opened');
