@@ -75,7 +75,7 @@ export interface AbuseRules {
   maxHeld: number;
 }
 
-export const DEFAULT_ABUSE_RULES: AbuseRules = { strikes: 3, memoryMs: 60_000, penaltyMs: 10_000, tarpitMs: 2_000, maxHeld: 1_000 };
+export const DEFAULT_ABUSE_RULES: AbuseRules = { strikes: 3, memoryMs: 60_000, penaltyMs: 10_000, tarpitMs: 2_000, maxHeld: 5_000 };
 
 /** Bounds the strike table: older entries are swept when it grows past this. */
 const MAX_STRIKE_ENTRIES = 10_000;
