@@ -11,6 +11,7 @@
  * Prints a table, then one JSON line.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { round, runBenchmark } from './report.js';
 import { Histogram, LECTERN_BENCH_LIMITS, SERVER_KINDS, type ServerKind, type ServerReport, type WorkerCommand, type WorkerReport } from './signal-load.js';
@@ -229,6 +230,7 @@ function row(cells: Array<string | number>): string {
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0]!;
   console.log(`bench:signal — ${CLIENTS} clients in ${Math.floor(CLIENTS / 2)} pairs, ${WORKERS} load workers (+1 for flooders); fixed ${RATE} msg/s per pair for ${SECONDS} s, saturate window ${WINDOW} for ${SAT_SECONDS} s, flood ${FLOODERS} clients for ${FLOOD_SECONDS} s`);
   console.log(`Lectern limits in this run: ${JSON.stringify(LECTERN_BENCH_LIMITS)}`);
   // BENCH_SERVERS=lectern runs one server alone (to profile it); the comparison needs all three.
@@ -263,6 +265,11 @@ async function main(): Promise<void> {
       console.log(row([`${kind} ${mode}`, Math.round(p.msgsPerS), round(p.p50, 2), round(p.p99, 2), p.lost, round(p.cpuPct), round(p.cpuMsPerK, 1), round(r.rssPerConnKb, 1)]));
     }
   }
+  // Every server and load worker wants a core; on a machine already busier than its cores, every
+  // figure above measures the machine (latencies of seconds at 1 msg/s, saturation far below normal).
+  const load = { start: round(loadAtStart, 1), end: round(loadavg()[0]!, 1), cores: availableParallelism() };
+  const overloaded = Math.max(load.start, load.end) > load.cores;
+  console.log(`machine load average (1 min): ${load.start} at the start, ${load.end} at the end, on ${load.cores} cores${overloaded ? ' — OVERLOADED: these figures measure the machine more than the servers' : ''}`);
   const lec = results.lectern;
   const peer = results.peerjs;
   const bare = results.bare;
@@ -306,6 +313,9 @@ async function main(): Promise<void> {
       flood_honest_p99_ms: flood ? round(flood.p99, 2) : null,
       no_flood_honest_p99_ms: flood ? round(flood.honestP99, 2) : null,
       targets,
+      load_avg_start: load.start,
+      load_avg_end: load.end,
+      cores: load.cores,
     }),
   );
 }

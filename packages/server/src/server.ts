@@ -126,7 +126,10 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   http.headersTimeout = 20_000;
   http.requestTimeout = 30_000;
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false });
+  // One message per socket per event-loop turn (allowSynchronousEvents off): a socket with a
+  // buffer full of frames (a flooder) cannot make every other socket wait behind all of them,
+  // and while its frames wait, ws stops reading it, so TCP holds the rest back at the sender.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false, allowSynchronousEvents: false });
   const admission = new ConnectionAdmission({ perIp: config.maxConnectionsPerIp, total: config.maxConnections });
   const rate = { ratePerS: config.messageRate, burst: messageBurstFor(config) };
   let nextConn = 0;
