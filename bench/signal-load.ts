@@ -10,6 +10,9 @@ export const SERVER_KINDS: readonly ServerKind[] = ['lectern', 'peerjs', 'bare']
 /**
  * Lectern's limits in the bench: every socket comes from 127.0.0.1 (so the per-IP cap is
  * raised). The message rate stays at its defaults: honest pairs stay under it, flooders do not.
+ * The refusal of an address whose sockets keep being closed for flooding stays on too: in the
+ * flood it refuses 127.0.0.1's new sockets, which only the flooders open (honest pairs never
+ * reconnect), as it would refuse a flooder's neighbours behind one NAT.
  */
 export const LECTERN_BENCH_LIMITS = { maxConnectionsPerIp: 1_000_000, maxConnections: 1_000_000 };
 

@@ -27,6 +27,11 @@ const pairs: Pair[] = [];
 let phase: { mode: 'fixed' | 'saturate' | 'flood'; from: number; to: number; hist: Histogram; received: number; sent: number; stopped: boolean } | null = null;
 let closedByServer = 0;
 let rateLimited = 0;
+/** Set while this worker closes its own flooding sockets (those closes are not the server's). */
+let stoppingFlood = false;
+const countClose = (): void => {
+  if (!stoppingFlood) closedByServer++;
+};
 
 function send(pair: Pair, step: number): void {
   const { from, kind } = EXCHANGE[step % EXCHANGE.length]!;
@@ -62,7 +67,7 @@ async function openPairs(): Promise<void> {
       const pair: Pair = { sides: await protocol.pair(setup.port, n), step: 0, nextAt: 0 };
       for (const side of pair.sides) {
         side.ws.on('message', (data) => onMessage(pair, data));
-        side.ws.on('close', () => closedByServer++);
+        side.ws.on('close', countClose);
       }
       pairs.push(pair);
     }
@@ -101,12 +106,16 @@ async function reopenFlooder(i: number): Promise<void> {
   while (performance.now() < floodUntil) {
     try {
       const ws = await open(`ws://127.0.0.1:${setup.port}/ws`);
+      if (performance.now() >= floodUntil) {
+        ws.terminate(); // opened after its turn: the flood is over
+        return;
+      }
       ws.send('{"type":"hello","v":1}');
       ws.on('message', (data) => {
         if (String(data).includes('RATE_LIMITED')) rateLimited++;
       });
       ws.on('close', () => {
-        closedByServer++;
+        countClose();
         void reopenFlooder(i);
       });
       flooders![i] = ws;
@@ -136,6 +145,19 @@ async function runFlood(until: number): Promise<void> {
     }
     await new Promise((r) => setImmediate(r));
   }
+  await stopFlooding();
+}
+
+/**
+ * The flood ends: the flooders go away (their unsent frames with them), as a real flooder
+ * whose script stops would. The next turn then measures the server without them.
+ */
+async function stopFlooding(): Promise<void> {
+  stoppingFlood = true;
+  for (const ws of flooders ?? []) ws.terminate();
+  const deadline = performance.now() + 10_000;
+  while ((flooders ?? []).some((ws) => ws.readyState !== WebSocket.CLOSED) && performance.now() < deadline) await sleep(20);
+  stoppingFlood = false;
 }
 
 async function runPhase(cmd: Extract<WorkerCommand, { cmd: 'phase' }>): Promise<void> {

@@ -11,6 +11,7 @@
  * Prints a table, then one JSON line.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { round, runBenchmark } from './report.js';
 import { Histogram, LECTERN_BENCH_LIMITS, SERVER_KINDS, type ServerKind, type ServerReport, type WorkerCommand, type WorkerReport } from './signal-load.js';
@@ -26,6 +27,12 @@ const WINDOW = env('BENCH_WINDOW', 1);
 const FLOODERS = env('BENCH_FLOODERS', Math.round(CLIENTS / 5));
 const WORKERS = env('BENCH_WORKERS', 3);
 const SLICE_S = env('BENCH_SLICE_SECONDS', 10);
+/** A server is quiet again when it uses less CPU than this (percent of one core) over SETTLE_WINDOW_MS. */
+const QUIET_CPU_PCT = env('BENCH_QUIET_CPU_PCT', 5);
+const SETTLE_WINDOW_MS = 250;
+const SETTLE_DEADLINE_MS = 60_000;
+/** BENCH_PHASES=flood runs only the flood turns (e.g. to profile them); all three by default. */
+const PHASES = (process.env.BENCH_PHASES ?? 'fixed,saturate,flood').split(',');
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
@@ -94,6 +101,8 @@ class PhaseTotals {
   closedByServer = 0;
   floodersClosed = 0;
   rateLimited = 0;
+  /** How long the server took to become quiet before this phase's turns. */
+  settleMs = 0;
 
   result(): PhaseResult {
     return {
@@ -153,8 +162,26 @@ function closeRig(rig: Rig): void {
   setTimeout(() => rig.server.kill('SIGKILL'), 5000).unref();
 }
 
+/**
+ * Waits until the server no longer works off what the last turn left (a flood leaves frames in
+ * its sockets and replies in its queues), so that the next turn measures only its own load.
+ */
+async function settle(rig: Rig): Promise<number> {
+  const t0 = performance.now();
+  let last = await serverStats(rig.server, false);
+  while (performance.now() - t0 < SETTLE_DEADLINE_MS) {
+    await new Promise((r) => setTimeout(r, SETTLE_WINDOW_MS));
+    const now = await serverStats(rig.server, false);
+    const busyPct = (now.cpuUs - last.cpuUs) / 10 / SETTLE_WINDOW_MS;
+    last = now;
+    if (busyPct < QUIET_CPU_PCT) return performance.now() - t0;
+  }
+  throw new Error(`${rig.kind} still busy ${SETTLE_DEADLINE_MS / 1000} s after a turn`);
+}
+
 /** Runs one slice of a phase on one server and adds it to `totals`. */
 async function runSlice(rig: Rig, mode: Mode, seconds: number, totals: PhaseTotals): Promise<void> {
+  totals.settleMs += await settle(rig);
   const before = await serverStats(rig.server, false);
   const t = performance.now();
   const cmd: WorkerCommand = { cmd: 'phase', mode, seconds, warmupS: WARMUP_S, ratePerPair: RATE, window: WINDOW };
@@ -192,7 +219,8 @@ async function interleave(turns: Array<{ rig: Rig; mode: Mode }>, seconds: numbe
   turns.forEach((turn, i) => {
     const r = totals[i]!.result();
     const flood = turn.mode === 'flood' ? ` (${totals[i]!.floodersClosed} flooding sockets closed, ${r.rateLimited} RATE_LIMITED)` : '';
-    console.error(`  ${turn.rig.kind} ${turn.mode}: ${Math.round(r.msgsPerS)} msg/s, p99 ${round(r.p99, 2)} ms${flood}`);
+    const settled = `settled ${round(totals[i]!.settleMs / 1000, 1)} s before its turns`;
+    console.error(`  ${turn.rig.kind} ${turn.mode}: ${Math.round(r.msgsPerS)} msg/s, p99 ${round(r.p99, 2)} ms${flood}; ${settled}`);
   });
   return totals;
 }
@@ -202,6 +230,7 @@ function row(cells: Array<string | number>): string {
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0]!;
   console.log(`bench:signal — ${CLIENTS} clients in ${Math.floor(CLIENTS / 2)} pairs, ${WORKERS} load workers (+1 for flooders); fixed ${RATE} msg/s per pair for ${SECONDS} s, saturate window ${WINDOW} for ${SAT_SECONDS} s, flood ${FLOODERS} clients for ${FLOOD_SECONDS} s`);
   console.log(`Lectern limits in this run: ${JSON.stringify(LECTERN_BENCH_LIMITS)}`);
   // BENCH_SERVERS=lectern runs one server alone (to profile it); the comparison needs all three.
@@ -216,11 +245,12 @@ async function main(): Promise<void> {
       results[kind] = { kind, setupS: rig.setupS, rssPerConnKb: rig.rssPerConnKb, phases: {} };
     }
     for (const [mode, seconds] of [['fixed', SECONDS], ['saturate', SAT_SECONDS]] as const) {
+      if (!PHASES.includes(mode)) continue;
       const totals = await interleave(rigs.map((rig) => ({ rig, mode })), seconds);
       rigs.forEach((rig, i) => (results[rig.kind]!.phases[mode] = totals[i]!.result()));
     }
     const lectern = rigs.find((r) => r.kind === 'lectern');
-    if (lectern && lectern.ranges.some((r) => r.flooder)) {
+    if (lectern && lectern.ranges.some((r) => r.flooder) && PHASES.includes('flood')) {
       // The flood in turns with the same honest load without it: "without" is measured beside "with".
       const [calm, flood] = await interleave([{ rig: lectern, mode: 'fixed' }, { rig: lectern, mode: 'flood' }], FLOOD_SECONDS);
       results.lectern!.phases.flood = { ...flood!.result(), closedByServer: flood!.floodersClosed, honestP99: calm!.result().honestP99 };
@@ -235,10 +265,15 @@ async function main(): Promise<void> {
       console.log(row([`${kind} ${mode}`, Math.round(p.msgsPerS), round(p.p50, 2), round(p.p99, 2), p.lost, round(p.cpuPct), round(p.cpuMsPerK, 1), round(r.rssPerConnKb, 1)]));
     }
   }
+  // Every server and load worker wants a core; on a machine already busier than its cores, every
+  // figure above measures the machine (latencies of seconds at 1 msg/s, saturation far below normal).
+  const load = { start: round(loadAtStart, 1), end: round(loadavg()[0]!, 1), cores: availableParallelism() };
+  const overloaded = Math.max(load.start, load.end) > load.cores;
+  console.log(`machine load average (1 min): ${load.start} at the start, ${load.end} at the end, on ${load.cores} cores${overloaded ? ' — OVERLOADED: these figures measure the machine more than the servers' : ''}`);
   const lec = results.lectern;
   const peer = results.peerjs;
   const bare = results.bare;
-  if (!lec || !peer || !bare) return;
+  if (!lec || !peer || !bare || !PHASES.includes('fixed') || !PHASES.includes('saturate')) return;
   const flood = lec.phases.flood;
   if (flood) console.log(`flood: ${flood.rateLimited} RATE_LIMITED errors seen by flooders, ${flood.closedByServer} flooding sockets closed within their turn (a close can land after it); honest p99 ${round(flood.p99, 2)} ms with the flood vs ${round(flood.honestP99, 2)} ms without (in turns)`);
   const honestLimited = (lec.phases.fixed?.rateLimited ?? 0) + (lec.phases.saturate?.rateLimited ?? 0);
@@ -278,6 +313,9 @@ async function main(): Promise<void> {
       flood_honest_p99_ms: flood ? round(flood.p99, 2) : null,
       no_flood_honest_p99_ms: flood ? round(flood.honestP99, 2) : null,
       targets,
+      load_avg_start: load.start,
+      load_avg_end: load.end,
+      cores: load.cores,
     }),
   );
 }

@@ -9,15 +9,28 @@ import {
   type ServerMessage,
 } from './messages.js';
 import { MAX_JSON_DEPTH, MAX_MESSAGE_BYTES } from './version.js';
+import { rawStringProperty } from './codec-raw.js';
 
 /** The outcome of decoding one frame: a typed message, or a stable code and a reason. */
 export type DecodeResult<T> =
   | { ok: true; message: T }
   | { ok: false; code: ErrorCode; message: string; type?: string };
 
+/**
+ * The SDP of the offer or answer decoded last, with its JSON text as it came: relaying it
+ * (decode, stamp `from`, encode, all in one go) then copies that text instead of escaping the
+ * whole SDP again. Used only for an equal string, so any other message is unaffected.
+ */
+let lastSdp: { value: string; json: string } | null = null;
+
 /** Decodes a frame sent by a client. Never throws. */
 export function decodeClientMessage(frame: string): DecodeResult<ClientMessage> {
-  return decodeWith(ClientMessageSchema, CLIENT_TYPES, frame);
+  const result = decodeWith(ClientMessageSchema, CLIENT_TYPES, frame);
+  if (result.ok && (result.message.type === 'offer' || result.message.type === 'answer')) {
+    const json = rawStringProperty(frame, 'sdp');
+    lastSdp = json === null ? null : { value: result.message.sdp, json };
+  }
+  return result;
 }
 
 /** Decodes a frame sent by the server. Never throws. */
@@ -27,6 +40,10 @@ export function decodeServerMessage(frame: string): DecodeResult<ServerMessage> 
 
 /** Serialises a message for the wire. */
 export function encodeMessage(message: ClientMessage | ServerMessage): string {
+  // A relayed offer or answer ({type, from, sdp}, in that order) of the SDP just decoded.
+  if ((message.type === 'offer' || message.type === 'answer') && 'from' in message && lastSdp !== null && lastSdp.value === message.sdp) {
+    return `{"type":"${message.type}","from":${JSON.stringify(message.from)},"sdp":${lastSdp.json}}`;
+  }
   return JSON.stringify(message);
 }
 

@@ -18,7 +18,7 @@ import { ChatStore } from './chat/chat-store.js';
 import { createRequestHandler } from './http.js';
 import { RoomRegistry } from './rooms/registry.js';
 import { CloseCodes, Connection } from './signaling/connection.js';
-import { ConnectionAdmission, REFUSAL_STATUS } from './signaling/limits.js';
+import { ConnectionAdmission } from './signaling/limits.js';
 import { ResumeTokens } from './signaling/resume-token.js';
 import { SignalingService } from './signaling/service.js';
 import { openDatabase } from './store/database.js';
@@ -140,7 +140,10 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   http.headersTimeout = 20_000;
   http.requestTimeout = 30_000;
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false });
+  // One message per socket per event-loop turn (allowSynchronousEvents off): a socket with a
+  // buffer full of frames (a flooder) cannot make every other socket wait behind all of them,
+  // and while its frames wait, ws stops reading it, so TCP holds the rest back at the sender.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false, allowSynchronousEvents: false });
   const admission = new ConnectionAdmission({ perIp: config.maxConnectionsPerIp, total: config.maxConnections });
   const rate = { ratePerS: config.messageRate, burst: messageBurstFor(config) };
   let nextConn = 0;
@@ -161,16 +164,15 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     // Refused before the upgrade: a flood of sockets costs no WebSocket state at all.
     const refusal = admission.track(socket, remote);
     if (refusal) {
-      const { status, text } = REFUSAL_STATUS[refusal];
-      log.debug({ remote, refusal }, 'connection refused: too many connections');
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      log.debug({ remote, refusal }, 'connection refused');
+      admission.refuse(socket, refusal);
       return;
     }
     // Read here, not in the callback: nothing long-lived may close over `req` (it would keep
     // the whole request, headers and all, for the life of the connection).
     const requestHost = req.headers.host ?? (req.socket.localAddress ? `[${req.socket.localAddress}]` : null);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling, rate);
+      const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling, { rate, admission });
       conn.requestHost = requestHost;
       signaling.add(conn);
       conn.log.debug({ remote }, 'connection opened');

@@ -12,7 +12,7 @@ import {
 import type { Participant, ParticipantLink } from '../rooms/participant.js';
 import type { AccessGrant } from '../rooms/roles.js';
 import type { Room } from '../rooms/room.js';
-import { TokenBucket, type MessageRate } from './limits.js';
+import { TokenBucket, preJoinRate, type ConnectionAdmission, type MessageRate } from './limits.js';
 
 /**
  * Most bytes queued towards one client before the server gives up on it: a client that stops
@@ -57,6 +57,8 @@ export class Connection implements ParticipantLink {
   /** When the socket opened; a connection still in `handshake` long after this is closed. */
   readonly openedAt = Date.now();
   readonly #bucket: TokenBucket;
+  /** Drawn on as well while the socket is not in a session (see {@link preJoinRate}). */
+  readonly #preJoinBucket: TokenBucket;
   /** Assigned in `welcome`. */
   participantId = '';
   /** Session this connection may re-open (from a verified resume token). */
@@ -84,9 +86,10 @@ export class Connection implements ParticipantLink {
     readonly remoteAddress: string,
     readonly log: Logger,
     private readonly handler: ConnectionHandler,
-    rate: MessageRate,
+    private readonly limits: { rate: MessageRate; admission?: Pick<ConnectionAdmission, 'strike'> },
   ) {
-    this.#bucket = new TokenBucket(rate);
+    this.#bucket = new TokenBucket(limits.rate);
+    this.#preJoinBucket = new TokenBucket(preJoinRate(limits.rate));
     socket.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
     socket.on('close', () => this.#onClose());
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
@@ -133,10 +136,12 @@ export class Connection implements ParticipantLink {
     // A connection on its way out (timed out, replaced, shut down) speaks for no one.
     if (this.detached || this.socket.readyState !== this.socket.OPEN) return;
     this.lastSeen = Date.now();
-    if (!this.#bucket.take()) {
-      this.log.info('message rate exceeded; closing');
+    const now = performance.now();
+    if (!this.#bucket.take(now) || (this.#state !== 'joined' && !this.#preJoinBucket.take(now))) {
+      this.log.info({ state: this.#state }, 'message rate exceeded; closing');
       this.sendError(ErrorCodes.RATE_LIMITED, 'too many messages; this connection is closed');
       this.close(CloseCodes.POLICY, 'message rate exceeded', true);
+      this.limits.admission?.strike(this.remoteAddress);
       return;
     }
     if (isBinary) {

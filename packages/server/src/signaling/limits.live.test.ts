@@ -65,6 +65,49 @@ describe('limits: message rate', () => {
   });
 });
 
+describe('limits: sockets outside a session, and addresses that keep flooding', () => {
+  /** Floods `client` with pings until the server closes it; returns how many it answered. */
+  async function floodUntilClosed(client: TestClient, frames: number): Promise<number> {
+    for (let i = 0; i < frames; i++) client.send({ type: 'ping', t: i });
+    const closed = await within(client.closed, 'flooder closed');
+    assert.equal(closed.code, 1008);
+    assert.ok(client.log.some((m) => m.type === 'error' && m.code === ErrorCodes.RATE_LIMITED));
+    return client.log.filter((m) => m.type === 'pong').length;
+  }
+
+  test('a socket that has not joined a session is closed after a tenth of the burst; a joined one gets all of it', async () => {
+    const live = await Live.start({ messageRate: 50, messageBurst: 100 });
+    try {
+      const lone = await live.ready();
+      const pongs = await floodUntilClosed(lone, 200);
+      // hello took one of its 10 tokens; a few more come back while the frames arrive.
+      assert.ok(pongs >= 8 && pongs <= 12, `answered about 9 before closing, got ${pongs}`);
+      const { clients } = await live.session(['Joined', 'Other']);
+      const joinedPongs = await floodUntilClosed(clients[0]!, 300);
+      assert.ok(joinedPongs >= 90, `a joined socket keeps its burst, got ${joinedPongs}`);
+    } finally {
+      await live.stop();
+    }
+  });
+
+  test('after three sockets of one address are closed for flooding, its new upgrades get 429 (late); its open sockets carry on', async () => {
+    const live = await Live.start();
+    try {
+      const calm = await live.ready();
+      for (let i = 0; i < 3; i++) await floodUntilClosed(await live.ready(), 50);
+      const t0 = performance.now();
+      const refused = await upgradeStatus(live.wsUrl);
+      assert.equal(refused.status, 429);
+      assert.ok(performance.now() - t0 >= 1500, 'answered after the tarpit delay');
+      refused.ws.terminate();
+      await calm.roundTrip();
+      assert.ok(calm.open);
+    } finally {
+      await live.stop();
+    }
+  });
+});
+
 describe('limits: frames and compression', () => {
   test('permessage-deflate offered by the client is not accepted', async () => {
     const live = await Live.start();

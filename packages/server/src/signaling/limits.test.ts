@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULTS, messageBurstFor } from '../config.js';
-import { ConnectionAdmission, TokenBucket, addressKey } from './limits.js';
+import { ConnectionAdmission, TokenBucket, addressKey, preJoinRate, type AbuseRules } from './limits.js';
 
 describe('TokenBucket', () => {
   test('allows the burst at once, then the sustained rate, never more', () => {
@@ -36,6 +36,51 @@ describe('ConnectionAdmission', () => {
     assert.equal(a.admit('10.0.0.1'), null);
     a.release('10.0.0.9'); // never admitted: no effect
     assert.equal(a.total, 3);
+  });
+});
+
+describe('ConnectionAdmission: flooding addresses', () => {
+  const rules: AbuseRules = { strikes: 3, memoryMs: 60_000, penaltyMs: 10_000, tarpitMs: 50, maxHeld: 1 };
+
+  test('after `strikes` flooding closes an address is refused for `penaltyMs` after the latest; others are not', () => {
+    const a = new ConnectionAdmission({ perIp: 100, total: 100, abuse: rules });
+    a.strike('10.0.0.1', 0);
+    a.strike('::ffff:10.0.0.1', 1000);
+    assert.equal(a.admit('10.0.0.1', 1500), null, 'two strikes: still admitted');
+    a.strike('10.0.0.1', 2000);
+    assert.equal(a.admit('10.0.0.1', 2500), 'abuse');
+    assert.equal(a.admit('10.0.0.2', 2500), null, 'another address is unaffected');
+    assert.equal(a.admit('10.0.0.1', 11_999), 'abuse');
+    assert.equal(a.admit('10.0.0.1', 12_000), null, 'the penalty ends');
+    a.strike('10.0.0.1', 20_000);
+    assert.equal(a.admit('10.0.0.1', 20_001), 'abuse', 'one more strike within memoryMs: refused again at once');
+  });
+
+  test('strikes further apart than memoryMs do not add up', () => {
+    const a = new ConnectionAdmission({ perIp: 100, total: 100, abuse: rules });
+    for (let i = 0; i < 5; i++) a.strike('10.0.0.1', i * 61_000);
+    assert.equal(a.admit('10.0.0.1', 4 * 61_000 + 1), null);
+  });
+
+  test('a refused upgrade from a flooding address is answered late, others at once; at most maxHeld wait', async () => {
+    const a = new ConnectionAdmission({ perIp: 1, total: 100, abuse: rules });
+    const answered: string[] = [];
+    const socket = (name: string) => ({ destroyed: false, end: (data: string) => answered.push(`${name} ${data.split('\r\n')[0]}`) });
+    a.refuse(socket('late'), 'abuse');
+    a.refuse(socket('over'), 'abuse');
+    a.refuse(socket('cap'), 'per-ip');
+    assert.deepEqual(answered, ['over HTTP/1.1 429 Too Many Requests', 'cap HTTP/1.1 429 Too Many Requests']);
+    const deadline = Date.now() + 5000;
+    while (answered.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(answered.slice(2), ['late HTTP/1.1 429 Too Many Requests']);
+  });
+});
+
+describe('preJoinRate', () => {
+  test('a tenth of the joined budget, at least 1/s and a burst of 10', () => {
+    assert.deepEqual(preJoinRate({ ratePerS: 50, burst: 100 }), { ratePerS: 5, burst: 10 });
+    assert.deepEqual(preJoinRate({ ratePerS: 5, burst: 20 }), { ratePerS: 1, burst: 10 });
+    assert.deepEqual(preJoinRate({ ratePerS: 1_000_000, burst: 1_000_000 }), { ratePerS: 100_000, burst: 100_000 });
   });
 });
 

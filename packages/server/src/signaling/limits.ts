@@ -36,34 +36,76 @@ export class TokenBucket {
   }
 }
 
-/** Why an upgrade was refused: too many sockets from this address, or on the whole server. */
-export type AdmissionRefusal = 'per-ip' | 'total';
+/**
+ * The second budget of a socket that has not joined a session (before `hello`, before `join`,
+ * or waiting in a lobby): a tenth of the joined one, at least a burst of 10. Such a socket only
+ * says hello, joins and pings; a flooder that reconnects over and over is closed after a
+ * handful of frames instead of a joiner's whole burst. Joined sockets draw on the main budget
+ * only, and the main budget is shared across joins, so joining and leaving refills nothing.
+ */
+export function preJoinRate(rate: MessageRate): MessageRate {
+  return { ratePerS: Math.max(1, rate.ratePerS / 10), burst: Math.max(10, Math.ceil(rate.burst / 10)) };
+}
+
+/** Why an upgrade was refused: too many sockets from this address or on the whole server, or the address keeps flooding. */
+export type AdmissionRefusal = 'per-ip' | 'total' | 'abuse';
 
 /** HTTP answers to a refused upgrade (the socket never becomes a WebSocket). */
 export const REFUSAL_STATUS: Record<AdmissionRefusal, { status: number; text: string }> = {
   'per-ip': { status: 429, text: 'Too Many Requests' },
   total: { status: 503, text: 'Service Unavailable' },
+  abuse: { status: 429, text: 'Too Many Requests' },
 };
 
 /**
- * Counts open sockets per remote address and in total. A socket is counted from the upgrade
- * request until its TCP connection closes, so half-open handshakes count too.
+ * How an address whose sockets keep getting closed for flooding is kept out. A flooder that
+ * reconnects would otherwise cost a WebSocket upgrade, a handshake and a burst of frames each
+ * time; refused before the upgrade, and answered late, its reconnect loop costs almost nothing.
+ * Sockets already open from that address (its neighbours behind the same NAT) are untouched.
+ */
+export interface AbuseRules {
+  /** Sockets from one address closed for flooding, each within `memoryMs` of the last, before it is refused. */
+  strikes: number;
+  memoryMs: number;
+  /** After its latest strike, new sockets from the address are refused (429) for this long. */
+  penaltyMs: number;
+  /** A refused upgrade from such an address is answered this late (a tarpit for its reconnect loop). */
+  tarpitMs: number;
+  /** Most refused upgrades held for their late answer at once; beyond that they are answered at once. */
+  maxHeld: number;
+}
+
+export const DEFAULT_ABUSE_RULES: AbuseRules = { strikes: 3, memoryMs: 60_000, penaltyMs: 10_000, tarpitMs: 2_000, maxHeld: 5_000 };
+
+/** Bounds the strike table: older entries are swept when it grows past this. */
+const MAX_STRIKE_ENTRIES = 10_000;
+
+/**
+ * Counts open sockets per remote address and in total, and remembers addresses whose sockets
+ * were closed for flooding. A socket is counted from the upgrade request until its TCP
+ * connection closes, so half-open handshakes count too.
  */
 export class ConnectionAdmission {
   readonly #perIp = new Map<string, number>();
+  readonly #strikes = new Map<string, { count: number; last: number }>();
+  readonly #abuse: AbuseRules;
   #total = 0;
+  #held = 0;
 
-  constructor(private readonly caps: { perIp: number; total: number }) {}
+  constructor(private readonly caps: { perIp: number; total: number; abuse?: AbuseRules }) {
+    this.#abuse = caps.abuse ?? DEFAULT_ABUSE_RULES;
+  }
 
   get total(): number {
     return this.#total;
   }
 
   /** Counts a new socket from `address`, or says why it must be refused (then nothing is counted). */
-  admit(address: string): AdmissionRefusal | null {
+  admit(address: string, now = performance.now()): AdmissionRefusal | null {
     const key = addressKey(address);
     const n = this.#perIp.get(key) ?? 0;
     if (this.#total >= this.caps.total) return 'total';
+    if (this.#penalised(key, now)) return 'abuse';
     if (n >= this.caps.perIp) return 'per-ip';
     this.#perIp.set(key, n + 1);
     this.#total++;
@@ -85,6 +127,50 @@ export class ConnectionAdmission {
     if (n <= 1) this.#perIp.delete(key);
     else this.#perIp.set(key, n - 1);
     this.#total--;
+  }
+
+  /** A socket from `address` was closed for flooding. */
+  strike(address: string, now = performance.now()): void {
+    const key = addressKey(address);
+    const entry = this.#strikes.get(key);
+    if (entry && now - entry.last <= this.#abuse.memoryMs) {
+      entry.count++;
+      entry.last = now;
+      return;
+    }
+    if (this.#strikes.size >= MAX_STRIKE_ENTRIES) this.#forgetStrikes(now);
+    this.#strikes.set(key, { count: 1, last: now });
+  }
+
+  /**
+   * Answers a refused upgrade on its raw socket: at once, or for an abusive address only after
+   * `tarpitMs`, so that its reconnect loop waits (the held socket costs a timer, nothing more).
+   */
+  refuse(socket: { destroyed: boolean; end(data: string): unknown }, refusal: AdmissionRefusal): void {
+    const { status, text } = REFUSAL_STATUS[refusal];
+    const answer = (): void => {
+      if (!socket.destroyed) socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (refusal !== 'abuse' || this.#held >= this.#abuse.maxHeld) return answer();
+    this.#held++;
+    setTimeout(() => {
+      this.#held--;
+      answer();
+    }, this.#abuse.tarpitMs).unref();
+  }
+
+  #penalised(key: string, now: number): boolean {
+    const entry = this.#strikes.get(key);
+    return entry !== undefined && entry.count >= this.#abuse.strikes && now - entry.last < this.#abuse.penaltyMs;
+  }
+
+  #forgetStrikes(now: number): void {
+    for (const [key, entry] of this.#strikes) if (now - entry.last > this.#abuse.memoryMs) this.#strikes.delete(key);
+    // Still full of fresh entries (addresses rotated on purpose): the oldest go first.
+    for (const key of this.#strikes.keys()) {
+      if (this.#strikes.size < MAX_STRIKE_ENTRIES) break;
+      this.#strikes.delete(key);
+    }
   }
 }
 
