@@ -1,7 +1,7 @@
 /**
  * bench:sfu rig: the Lectern server in its own process (SFU forced), the load generator
  * processes, and a signaling probe: a WebSocket of its own in this (otherwise idle) process
- * that creates the sessions and pings the server every 50 ms to measure the signaling round
+ * that creates the sessions and pings the server 4 times a second to measure the signaling round
  * trip under media load.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -15,7 +15,11 @@ import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type ClientMessag
 import { Histogram } from './signal-load.js';
 import type { GeneratorCommand, GeneratorReport } from './sfu-generator.js';
 
-const PROBE_PING_MS = 50;
+/**
+ * The probe never joins a session, so it draws on the server's pre-join message budget (a tenth
+ * of the joined one: 5 per second by default): 4 pings a second leave room for its `create`s.
+ */
+const PROBE_PING_MS = 250;
 
 /** A generator's answer of one kind; its failure or exit rejects. */
 export function ask<K extends GeneratorReport['report']>(child: ChildProcess, command: GeneratorCommand, kind: K): Promise<Extract<GeneratorReport, { report: K }>> {
