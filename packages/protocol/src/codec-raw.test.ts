@@ -60,5 +60,7 @@ describe('codec: a relayed offer or answer copies the SDP text it came with', ()
     relay('{"type":"offer","to":"p2","sdp":"v=0\\u000d\\u000a"}');
     assert.equal(encodeMessage({ type: 'answer', from: 'p2', sdp: 'other' }), '{"type":"answer","from":"p2","sdp":"other"}');
     assert.equal(encodeMessage({ type: 'offer', from: 'p3', sdp: 'v=0\r\n' }), '{"type":"offer","from":"p3","sdp":"v=0\\u000d\\u000a"}', 'the same SDP: its text as sent');
+     // A relayed signal with more fields (a file transfer's dataLink) keeps them all.
+    assert.deepEqual(JSON.parse(encodeMessage({ type: 'offer', from: 'p3', sdp: 'v=0\r\n', dataLink: 'opener' })), { type: 'offer', from: 'p3', sdp: 'v=0\r\n', dataLink: 'opener' });
   });
 });

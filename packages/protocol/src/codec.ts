@@ -40,8 +40,8 @@ export function decodeServerMessage(frame: string): DecodeResult<ServerMessage> 
 
 /** Serialises a message for the wire. */
 export function encodeMessage(message: ClientMessage | ServerMessage): string {
-  // A relayed offer or answer ({type, from, sdp}, in that order) of the SDP just decoded.
-  if ((message.type === 'offer' || message.type === 'answer') && 'from' in message && lastSdp !== null && lastSdp.value === message.sdp) {
+  // A relayed offer or answer ({type, from, sdp} and nothing else) of the SDP just decoded.
+  if ((message.type === 'offer' || message.type === 'answer') && 'from' in message && lastSdp !== null && lastSdp.value === message.sdp && Object.keys(message).length === 3) {
     return `{"type":"${message.type}","from":${JSON.stringify(message.from)},"sdp":${lastSdp.json}}`;
   }
   return JSON.stringify(message);
