@@ -29,6 +29,19 @@ describe('NACK', () => {
     assert.deepEqual(cache.resend([9]), [], 'older than a second: the receiver has moved on');
   });
 
+  test('packets older than the age limit are let go as new ones come, so memory follows the age limit, not the capacity', () => {
+    let now = 0;
+    const cache = new RetransmitCache(512, 1000, 2, () => now);
+    // 50 packets a second for three seconds: about one second's worth is held, not 150.
+    for (let seq = 0; seq < 150; seq++) {
+      cache.store(rtp({ seq }));
+      now += 20;
+    }
+    assert.ok(cache.size <= 51 && cache.size >= 49, `holds ${cache.size}`);
+    assert.equal(cache.resend([149]).length, 1, 'the newest is there');
+    assert.deepEqual(cache.resend([10]), [], 'an old one is gone');
+  });
+
   test('a packet is resent at most maxResends times', () => {
     const cache = new RetransmitCache(16, 1000, 2, () => 0);
     cache.store(rtp({ seq: 7 }));

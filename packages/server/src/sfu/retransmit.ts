@@ -27,6 +27,9 @@ export interface RetransmitStats {
 export class RetransmitCache {
   readonly #entries: (Entry | undefined)[];
   readonly #mask: number;
+  /** Entries in the order they were stored, so those past `maxAgeMs` are let go (memory follows the age limit, not the capacity). */
+  #order: Entry[] = [];
+  #head = 0;
   readonly stats: RetransmitStats = { hits: 0, misses: 0 };
 
   constructor(
@@ -44,7 +47,29 @@ export class RetransmitCache {
   store(packet: Buffer): void {
     if (packet.length < 12) return;
     const sequence = packet.readUInt16BE(2);
-    this.#entries[sequence & this.#mask] = { sequence, packet, sentAt: this.now(), resends: 0 };
+    const now = this.now();
+    const entry = { sequence, packet, sentAt: now, resends: 0 };
+    this.#entries[sequence & this.#mask] = entry;
+    this.#order.push(entry);
+    this.#expire(now);
+  }
+
+  /** Number of packets held now. */
+  get size(): number {
+    return this.#entries.reduce((n, e) => n + (e ? 1 : 0), 0);
+  }
+
+  #expire(now: number): void {
+    while (this.#head < this.#order.length && now - this.#order[this.#head]!.sentAt > this.maxAgeMs) {
+      const old = this.#order[this.#head++]!;
+      const slot = old.sequence & this.#mask;
+      if (this.#entries[slot] === old) this.#entries[slot] = undefined;
+    }
+    // Compact now and then rather than shifting on every packet.
+    if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
+      this.#order = this.#order.slice(this.#head);
+      this.#head = 0;
+    }
   }
 
   /** The packets to send again for the lost sequence numbers a NACK lists; unknown or stale ones are skipped. */
