@@ -176,9 +176,10 @@ export class SfuPeer {
   /** The browser's answer to the subscribe offer. */
   subscribeAnswer(sdp: string): void {
     this.#subscribe.setRemoteDescription(sdp, 'answer');
-    // A receiver that cannot decode H.264 leaves it out of its answer: H.264 sources skip it.
+    // A receiver that cannot decode H.264 leaves it out of its answer: H.264 sources skip it
+    // (camera and screen slots alike; both offer VP8 and H.264).
     const accepted = acceptedCodecs(sdp);
-    for (const s of this.videoSlots) {
+    for (const s of [...this.videoSlots, ...this.screenSlots]) {
       const codecs = accepted.get(s.mid);
       s.slot.setCodecPayloadType('VP8', !codecs || codecs.has(VIDEO_PT) ? VIDEO_PT : null);
       s.slot.setCodecPayloadType('H264', codecs?.has(H264_PT) ? H264_PT : null);
@@ -277,10 +278,16 @@ export class SfuPeer {
     }
     media.addSSRC(ssrc, `lectern-${mid}`, `lectern-${mid}`, `lectern-${mid}`);
     const track = this.#subscribe.addTrack(media);
+    const outbound = new OutboundSlot(ssrc, audio ? AUDIO_PT : VIDEO_PT, audio ? 'audio' : 'video', audio ? 48_000 : 90_000);
+    if (!audio) {
+      // Each codec under the payload type this offer gives it, until the answer says otherwise.
+      outbound.setCodecPayloadType('VP8', VIDEO_PT);
+      outbound.setCodecPayloadType('H264', H264_PT);
+    }
     const slot: SubscriberSlot = {
       mid,
       kind,
-      slot: new OutboundSlot(ssrc, audio ? AUDIO_PT : VIDEO_PT, audio ? 'audio' : 'video', audio ? 48_000 : 90_000),
+      slot: outbound,
       track,
       participantId: null,
       // Browsers NACK video only (audio is not negotiated with nack).

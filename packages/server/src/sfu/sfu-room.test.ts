@@ -4,7 +4,9 @@ import ndc from 'node-datachannel';
 import { pino } from 'pino';
 import type { ServerMessage } from '@lectern/protocol';
 import { freeUdpPort } from '../network.js';
+import { parseRtp } from './rtp.js';
 import { rtp } from './rtp.test-helpers.js';
+import type { SlotCodec } from './slot.js';
 import { SfuRoom } from './sfu-room.js';
 import type { SfuPeer } from './sfu-peer.js';
 
@@ -139,5 +141,23 @@ describe('SfuRoom: the paged grid (a hidden tile gets no video; shown ones get s
     const bBefore = videoSlots(viewer).get('b')!;
     await pumpUntil(pump, () => videoSlots(viewer).get('a')! > 10, 'a to be forwarded once shown');
     assert.equal(videoSlots(viewer).get('b'), bBefore, 'b stopped the moment it was hidden');
+  });
+});
+
+describe('SfuPeer: codecs on its slots', () => {
+  test('camera and screen slots alike send H.264 under its own payload type (102) and VP8 under 96', () => {
+    const { room: r } = room(1);
+    const viewer = r.add('viewer');
+    const codecs = new Map<number, SlotCodec>([
+      [107, 'H264'],
+      [100, 'VP8'],
+    ]);
+    for (const s of [viewer.videoSlots[0]!, viewer.screenSlots[0]!]) {
+      s.slot.setSource(0xabc, codecs);
+      // An H.264 IDR starts the stream; a VP8 packet of the same source follows.
+      const h264 = s.slot.forward(rtp({ pt: 107, ssrc: 0xabc, seq: 1, payload: [0x65, 0x88] }));
+      const vp8 = s.slot.forward(rtp({ pt: 100, ssrc: 0xabc, seq: 2, payload: [0x10, 0x00] }));
+      assert.deepEqual([parseRtp(h264!)!.payloadType, parseRtp(vp8!)!.payloadType], [102, 96], s.mid);
+    }
   });
 });
