@@ -50,26 +50,30 @@ export function serverUrls(scheme: 'http' | 'https', host: string, port: number)
   return urls;
 }
 
-/** Resolves if `port` can be bound on `address` (any address when undefined) right now. */
-export function udpPortUsable(port: number, address?: string): Promise<void> {
+/**
+ * Binds a UDP socket to `port` on `address` (any address when undefined; 0 picks a free port),
+ * closes it, and resolves with the port it got. Rejects (socket closed) when it cannot bind.
+ */
+function bindUdpOnce(port: number, address?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(address?.includes(':') ? 'udp6' : 'udp4');
     socket.once('error', (err) => {
       socket.close();
       reject(err);
     });
-    socket.bind(port, address, () => socket.close(() => resolve()));
+    socket.bind(port, address, () => {
+      const bound = socket.address().port;
+      socket.close(() => resolve(bound));
+    });
   });
+}
+
+/** Resolves if `port` can be bound on `address` (any address when undefined) right now. */
+export async function udpPortUsable(port: number, address?: string): Promise<void> {
+  await bindUdpOnce(port, address);
 }
 
 /** A UDP port free right now on `address` (any address when undefined). */
 export function freeUdpPort(address?: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket(address?.includes(':') ? 'udp6' : 'udp4');
-    socket.once('error', reject);
-    socket.bind(0, address, () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
+  return bindUdpOnce(0, address);
 }
