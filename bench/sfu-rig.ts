@@ -14,6 +14,7 @@ import { spawnServer, type ServerProcess } from '@lectern/testing';
 import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '@lectern/protocol';
 import { Histogram } from './signal-load.js';
 import type { GeneratorCommand, GeneratorReport } from './sfu-generator.js';
+import { nextReport } from './child-report.js';
 
 /**
  * The probe never joins a session, so it draws on the server's pre-join message budget (a tenth
@@ -21,30 +22,9 @@ import type { GeneratorCommand, GeneratorReport } from './sfu-generator.js';
  */
 const PROBE_PING_MS = 250;
 
-/** A generator's answer of one kind; its failure or exit rejects. */
+/** A generator's answer of one kind to `command`; its failure or exit rejects. */
 export function ask<K extends GeneratorReport['report']>(child: ChildProcess, command: GeneratorCommand, kind: K): Promise<Extract<GeneratorReport, { report: K }>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: GeneratorReport): void => {
-      if (m.report === 'failed') done(new Error(`load generator: ${m.error}`));
-      else if (m.report === kind) done(null, m as Extract<GeneratorReport, { report: K }>);
-    };
-    const onExit = (code: number | null): void => done(new Error(`load generator exited (${code})`));
-    let settled = false;
-    function done(err: Error | null, m?: Extract<GeneratorReport, { report: K }>): void {
-      if (settled) return;
-      settled = true;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (err) reject(err);
-      else resolve(m!);
-    }
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-    if (!child.connected) return done(new Error(`load generator is gone (exit code ${child.exitCode}, signal ${child.signalCode})`));
-    child.send(command, (err) => {
-      if (err) done(err);
-    });
-  });
+  return nextReport(child, [kind], command, 'load generator');
 }
 
 /** The probe socket: creates sessions, measures ping → pong. */

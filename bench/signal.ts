@@ -13,6 +13,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { nextReport } from './child-report.js';
 import { round, runBenchmark } from './report.js';
 import { Histogram, LECTERN_BENCH_LIMITS, SERVER_KINDS, type ServerKind, type ServerReport, type WorkerCommand, type WorkerReport } from './signal-load.js';
 
@@ -35,25 +36,6 @@ const SETTLE_DEADLINE_MS = 60_000;
 const PHASES = (process.env.BENCH_PHASES ?? 'fixed,saturate,flood').split(',');
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
-
-/** A child that answers requests in order (one outstanding at a time per kind of answer). */
-function nextReport<T extends { report: string }>(child: ChildProcess, kinds: readonly string[]): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: T): void => {
-      if (m.report === 'failed') return done(new Error(`${(m as unknown as { error: string }).error}`));
-      if (kinds.includes(m.report)) done(null, m);
-    };
-    const onExit = (code: number | null): void => done(new Error(`child exited (${code}) before answering`));
-    function done(err: Error | null, m?: T): void {
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (err) reject(err);
-      else resolve(m!);
-    }
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
 
 interface PhaseResult {
   msgsPerS: number;
@@ -120,9 +102,7 @@ class PhaseTotals {
 }
 
 async function serverStats(server: ChildProcess, gc: boolean): Promise<{ cpuUs: number; rss: number }> {
-  const answer = nextReport<Extract<ServerReport, { report: 'stats' }>>(server, ['stats']);
-  server.send({ cmd: 'stats', gc });
-  return answer;
+  return nextReport<Extract<ServerReport, { report: 'stats' }>>(server, ['stats'], { cmd: 'stats', gc });
 }
 
 async function openRig(kind: ServerKind): Promise<Rig> {
