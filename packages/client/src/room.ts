@@ -504,6 +504,14 @@ export class Room extends TypedEmitter<RoomEvents> {
     return topology;
   }
 
+  /** A new topology with every current participant in it, for a session already under way. */
+  #topologyWithEveryone(selfId: string, kind: 'mesh' | 'sfu'): Topology {
+    const next = this.#createTopology(selfId, kind);
+    // Everyone hears of the change at once; the smaller id of each pair makes the mesh offer.
+    for (const p of this.#participants.values()) next.addPeer(p.id, selfId < p.id);
+    return next;
+  }
+
   /**
    * The session moved between mesh and SFU: bring the new media path up beside the old one,
    * and switch over once it carries everyone's media (or after a timeout), so video never
@@ -515,9 +523,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (this.#migration?.next.kind === kind) return;
     this.#cancelMigration();
     if (this.#topology.kind === kind) return;
-    const next = this.#createTopology(selfId, kind);
-    // Both sides of each pair hear of the move at once; the smaller id makes the mesh offer.
-    for (const p of this.#participants.values()) next.addPeer(p.id, selfId < p.id);
+    const next = this.#topologyWithEveryone(selfId, kind);
     this.#migration = new TopologyMigration(
       next,
       () => [...this.#participants.values()].map((p) => ({ id: p.id, sendsVideo: !p.cameraOff })),
@@ -541,8 +547,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     }
     if (this.#topology.kind !== 'sfu') return;
     const old = this.#topology;
-    const next = this.#createTopology(selfId, 'sfu');
-    for (const p of this.#participants.values()) next.addPeer(p.id, selfId < p.id);
+    const next = this.#topologyWithEveryone(selfId, 'sfu');
     this.#topology = next;
     this.files.attach(next);
     old.close();

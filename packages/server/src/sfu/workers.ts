@@ -157,8 +157,7 @@ export class SfuWorkers implements SfuMediaPlane {
           resolve();
           return;
         }
-        if (m.op === 'stats') w.counters = m.stats;
-        else this.#fromWorker(m);
+        this.#fromWorker(w, m);
       });
       child.once('error', (err) => this.log.error({ err, worker: w.index }, 'SFU worker process error'));
       child.once('exit', (exitCode, signal) => {
@@ -172,10 +171,12 @@ export class SfuWorkers implements SfuMediaPlane {
     });
   }
 
-  #fromWorker(m: FromWorker): void {
+  #fromWorker(w: Worker, m: FromWorker): void {
     switch (m.op) {
       case 'ready':
+        return; // handled where the worker is started
       case 'stats':
+        w.counters = m.stats;
         return;
       case 'send':
         return this.sendTo(m.code, m.participantId, m.message);
