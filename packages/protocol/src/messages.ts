@@ -301,9 +301,9 @@ export const SfuLayersSchema = z.object({ type: z.literal('sfu-layers'), active:
 /** SFU mode: which participant each receiving slot carries; sent whenever that changes. */
 export const SfuSlotsSchema = z.object({ type: z.literal('sfu-slots'), slots: z.array(SfuSlotSchema).max(256) });
 /**
- * SFU mode: the server's media worker for this session failed and was restarted. The client
- * drops its SFU connections and sets up new ones (a new publish offer; the server sends a new
- * subscribe offer), as it did when it joined.
+ * SFU mode: the server's media worker for this session was restarted, or this participant's own
+ * SFU connection failed. The client drops its SFU connections and sets up new ones (a new
+ * publish offer; the server sends a new subscribe offer), as it did when it joined.
  */
 export const SfuRestartSchema = z.object({ type: z.literal('sfu-restart') });
 /** Heartbeat reply. */
