@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname, networkInterfaces } from 'node:os';
-import { certificateNames, localAddresses, serverUrls, urlHost } from './network.js';
+import { createSocket } from 'node:dgram';
+import { certificateNames, freeUdpPort, localAddresses, serverUrls, udpPortUsable, urlHost } from './network.js';
 
 describe('network', () => {
   test('localAddresses lists every interface address except link-local IPv6', () => {
@@ -45,5 +46,17 @@ describe('network', () => {
     for (const u of urls) assert.equal(new URL(u).port, '9443');
     const v4only = serverUrls('http', '0.0.0.0', 1);
     assert.ok(v4only.slice(1).every((u) => !u.includes('[')), 'IPv4 wildcard lists no IPv6 addresses');
+  });
+});
+
+describe('UDP ports', () => {
+  test('a free port is usable, a bound one is refused with EADDRINUSE, and it is usable again once let go', async () => {
+    const port = await freeUdpPort('127.0.0.1');
+    await udpPortUsable(port, '127.0.0.1');
+    const holder = createSocket('udp4');
+    await new Promise<void>((resolve) => holder.bind(port, '127.0.0.1', () => resolve()));
+    await assert.rejects(udpPortUsable(port, '127.0.0.1'), (err: NodeJS.ErrnoException) => err.code === 'EADDRINUSE');
+    await new Promise<void>((resolve) => holder.close(() => resolve()));
+    await udpPortUsable(port, '127.0.0.1');
   });
 });
