@@ -2,10 +2,17 @@
  * Call-setup benchmark: time from the second person's "Join session" click to the first
  * decoded remote video frame on their screen, 20 times, against a floor measured in the same
  * Chromium: two RTCPeerConnections in one page, createOffer → first decoded frame.
+ *
+ * A third case shows what the floor leaves out: the same two connections in two pages (two
+ * renderer processes, as two people's browsers are), signaled through a bare WebSocket relay,
+ * with no app at all. It is not the target's baseline; it tells how much of the gap is the
+ * second page on this machine rather than Lectern.
  * Prints a table, then one JSON line.
  */
-import { createSession, launchBrowser, startTestServer, waitFor } from '@lectern/testing';
+import type { AddressInfo } from 'node:net';
+import { createSession, launchBrowser, startTestServer, waitFor, type TestBrowser } from '@lectern/testing';
 import type { Page } from 'playwright-core';
+import { WebSocketServer } from 'ws';
 import { round, runBenchmark } from './report.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -100,23 +107,99 @@ async function floorRun(page: Page): Promise<number> {
   });
 }
 
+/**
+ * Two pages, no app: each opens its camera and a socket to a relay that passes every frame to
+ * the other page. The clock starts when the second page says "join"; the first page then offers
+ * (the same steps as the floor, with trickle ICE over the relay) and the second page's first
+ * decoded frame stops it.
+ */
+async function twoPageRun(browser: TestBrowser, pageUrl: string, relayPort: number): Promise<number> {
+  const pages = [await browser.newPage(), await browser.newPage()] as const;
+  try {
+    for (const page of pages) {
+      await page.goto(pageUrl);
+      await page.evaluate(async (port) => {
+        const w = window as unknown as { __ws: WebSocket; __first: Promise<number> };
+        const stream = await navigator.mediaDevices.getUserMedia({
+          audio: true,
+          video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24, max: 30 } },
+        });
+        const ws = (w.__ws = new WebSocket(`ws://127.0.0.1:${port}`));
+        await new Promise((resolve) => (ws.onopen = resolve));
+        const pc = new RTCPeerConnection();
+        pc.onicecandidate = (e) => e.candidate && ws.send(JSON.stringify({ candidate: e.candidate.toJSON() }));
+        const video = document.createElement('video');
+        video.muted = true;
+        video.autoplay = true;
+        document.body.append(video);
+        w.__first = new Promise((resolve) => video.requestVideoFrameCallback(() => resolve(performance.now())));
+        pc.ontrack = (e) => {
+          if (e.track.kind === 'video') video.srcObject = new MediaStream([e.track]);
+        };
+        ws.onmessage = async ({ data }) => {
+          const m = JSON.parse(data as string) as { join?: true; sdp?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit };
+          if (m.join) {
+            for (const t of stream.getTracks()) pc.addTransceiver(t, { direction: 'sendrecv' });
+            await pc.setLocalDescription();
+            ws.send(JSON.stringify({ sdp: pc.localDescription }));
+          } else if (m.sdp) {
+            await pc.setRemoteDescription(m.sdp);
+            if (m.sdp.type !== 'offer') return;
+            for (const t of pc.getTransceivers()) {
+              t.direction = 'sendrecv';
+              await t.sender.replaceTrack(stream.getTracks().find((x) => x.kind === t.receiver.track.kind) ?? null);
+            }
+            await pc.setLocalDescription();
+            ws.send(JSON.stringify({ sdp: pc.localDescription }));
+          } else if (m.candidate) await pc.addIceCandidate(m.candidate);
+        };
+      }, relayPort);
+    }
+    return await pages[1].evaluate(async () => {
+      const w = window as unknown as { __ws: WebSocket; __first: Promise<number> };
+      const t0 = performance.now();
+      w.__ws.send(JSON.stringify({ join: true }));
+      return (await w.__first) - t0;
+    });
+  } finally {
+    await Promise.all(pages.map((p) => p.context().close()));
+  }
+}
+
+/** A relay that passes every frame to every other socket (one pair at a time). */
+async function startRelay(): Promise<{ port: number; close: () => void }> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  wss.on('connection', (ws) => {
+    ws.on('message', (data, binary) => {
+      for (const other of wss.clients) if (other !== ws && other.readyState === other.OPEN) other.send(data, { binary });
+    });
+  });
+  return { port: (wss.address() as AddressInfo).port, close: () => wss.close() };
+}
+
 async function main(): Promise<void> {
   const server = await startTestServer();
   const browser = await launchBrowser();
+  const relay = await startRelay();
   const ours: number[] = [];
   const floor: number[] = [];
+  const twoPage: number[] = [];
   try {
     const floorPage = await browser.newPage();
     await floorPage.goto(server.url);
     // Warm up once each (first codec init is not what a user waits for twice).
     await floorRun(floorPage);
     await lecternRun(server.url, () => browser.newPage());
+    await twoPageRun(browser, server.url, relay.port);
     for (let i = 0; i < RUNS; i++) {
       ours.push(await lecternRun(server.url, () => browser.newPage()));
       floor.push(await floorRun(floorPage));
-      process.stderr.write(`run ${i + 1}/${RUNS}: lectern ${ours[i]!.toFixed(1)} ms, floor ${floor[i]!.toFixed(1)} ms\n`);
+      twoPage.push(await twoPageRun(browser, server.url, relay.port));
+      process.stderr.write(`run ${i + 1}/${RUNS}: lectern ${ours[i]!.toFixed(1)} ms, floor ${floor[i]!.toFixed(1)} ms, two pages ${twoPage[i]!.toFixed(1)} ms\n`);
     }
   } finally {
+    relay.close();
     await browser.close();
     await server.close();
   }
@@ -129,7 +212,10 @@ async function main(): Promise<void> {
   console.log(`${'case'.padEnd(34)} ${'p50'.padStart(8)} ${'p95'.padStart(8)} ${'min'.padStart(8)} ${'max'.padStart(8)}`);
   console.log(row('Lectern: Join click → first frame', ours));
   console.log(row('floor: 2 PCs in one page', floor));
-  console.log(`ratio p50 / floor p50: ${ratio.toFixed(2)} (target ≤ 1.5)\n`);
+  console.log(row('reference: 2 pages, bare relay', twoPage));
+  const t50 = percentile(twoPage, 50);
+  console.log(`ratio p50 / floor p50: ${ratio.toFixed(2)} (target ≤ 1.5)`);
+  console.log(`two bare pages / floor: ${(t50 / f50).toFixed(2)}; Lectern / two bare pages: ${(p50 / t50).toFixed(2)}\n`);
   console.log(
     JSON.stringify({
       bench: 'setup',
@@ -140,6 +226,9 @@ async function main(): Promise<void> {
       target: 'ratio<=1.5',
       p95: round(percentile(ours, 95)),
       baseline_p95: round(percentile(floor, 95)),
+      two_page_p50: round(t50),
+      two_page_ratio: round(t50 / f50, 3),
+      lectern_vs_two_page: round(p50 / t50, 3),
       runs: RUNS,
     }),
   );
