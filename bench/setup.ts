@@ -9,8 +9,11 @@
  * second page on this machine rather than Lectern.
  * Prints a table, then one JSON line.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { createSession, launchBrowser, startTestServer, waitFor, type TestBrowser } from '@lectern/testing';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSession, launchBrowser, spawnServer, waitFor, type TestBrowser } from '@lectern/testing';
 import type { Page } from 'playwright-core';
 import { WebSocketServer } from 'ws';
 import { round, runBenchmark } from './report.js';
@@ -23,10 +26,15 @@ function percentile(values: number[], p: number): number {
   return s[i]!;
 }
 
-/** Arms the page: remembers when Join is clicked and when the first remote frame is shown. */
+/**
+ * Arms the page: remembers when Join is clicked and when the first remote frame is shown, and
+ * resolves `__setup` with the time between (awaited once: polling the page would load it).
+ */
 async function armProbe(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const w = window as unknown as { __t0?: number; __t1?: number };
+    const w = window as unknown as { __t0?: number; __t1?: number; __setup: Promise<number> };
+    let done: (ms: number) => void = () => {};
+    w.__setup = new Promise((resolve) => (done = resolve));
     document.addEventListener(
       'click',
       (e) => {
@@ -37,7 +45,11 @@ async function armProbe(page: Page): Promise<void> {
     );
     const watch = () => {
       const v = document.querySelector<HTMLVideoElement>('[data-testid="tile"]:not(.local) video');
-      if (v) v.requestVideoFrameCallback(() => (w.__t1 ??= performance.now()));
+      if (v)
+        v.requestVideoFrameCallback(() => {
+          w.__t1 ??= performance.now();
+          if (w.__t0 !== undefined) done(w.__t1 - w.__t0);
+        });
       else requestAnimationFrame(watch);
     };
     watch();
@@ -58,13 +70,10 @@ async function lecternRun(baseUrl: string, open: () => Promise<Page>): Promise<n
     await b.locator('video[aria-label="Camera preview"]').waitFor();
     await armProbe(b);
     await join.click();
-    return await waitFor(
-      () => b.evaluate(() => {
-        const w = window as unknown as { __t0?: number; __t1?: number };
-        return w.__t0 !== undefined && w.__t1 !== undefined ? w.__t1 - w.__t0 : null;
-      }),
-      { timeoutMs: 20_000, intervalMs: 20, what: 'first remote frame' },
-    );
+    return await Promise.race([
+      b.evaluate(() => (window as unknown as { __setup: Promise<number> }).__setup),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no remote frame within 20 s')), 20_000).unref()),
+    ]);
   } finally {
     await Promise.all([a.context().close(), b.context().close()]);
   }
@@ -179,7 +188,9 @@ async function startRelay(): Promise<{ port: number; close: () => void }> {
 }
 
 async function main(): Promise<void> {
-  const server = await startTestServer();
+  // The server runs in a process of its own, as it does for real (not beside this driver).
+  const dataDir = await mkdtemp(join(tmpdir(), 'lectern-bench-setup-'));
+  const server = await spawnServer(['--http', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir]);
   const browser = await launchBrowser();
   const relay = await startRelay();
   const ours: number[] = [];
@@ -201,7 +212,8 @@ async function main(): Promise<void> {
   } finally {
     relay.close();
     await browser.close();
-    await server.close();
+    await server.kill('SIGTERM');
+    await rm(dataDir, { recursive: true, force: true });
   }
   const row = (name: string, v: number[]) =>
     `${name.padEnd(34)} ${percentile(v, 50).toFixed(1).padStart(8)} ${percentile(v, 95).toFixed(1).padStart(8)} ${Math.min(...v).toFixed(1).padStart(8)} ${Math.max(...v).toFixed(1).padStart(8)}`;

@@ -10,15 +10,13 @@ const ben: ParticipantInfo = { id: 'ben', name: 'Ben', muted: false, cameraOff: 
 const SAMPLE = 200;
 
 /**
- * A joined room whose two remote participants arrived after us (so our side initiates and their
- * links carry audio at once), with a local microphone whose level the test sets.
+ * A joined room whose two remote participants were there before us (so our side, the newcomer,
+ * initiates and their links carry audio at once), with a local microphone whose level the test sets.
  */
 async function speakingRoom() {
   const mic = { level: 0 };
   const env: Env = setup({ audioLevelMeter: () => ({ level: () => mic.level, close() {} }) });
-  const t = await join(env, []);
-  t.receive({ type: 'participant-joined', participant: ann });
-  t.receive({ type: 'participant-joined', participant: ben });
+  const t = await join(env, [ann, ben]);
   await flush();
   const audioOf = (i: number) => env.pcs.all[i]!.transceivers.find((x) => x.receiver.track.kind === 'audio')!.receiver;
   const voices = { ann: audioOf(0), ben: audioOf(1) };

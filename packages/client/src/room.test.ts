@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ErrorCodes, LecternError, PROTOCOL_VERSION } from '@lectern/protocol';
-import { FakeMediaStream, FakeTrack, fakeSdp, flush, installFakeMediaStream, welcome, type FakeTransport } from './fakes.test-helpers.js';
+import { FakeMediaStream, FakeTrack, fakeSdp, flush, installFakeMediaStream, welcome, type FakeMLine, type FakeTransport } from './fakes.test-helpers.js';
 import type { RemoteParticipant } from './participant.js';
+import { SPARE_DELAY_MS } from './topology/mesh.js';
 import { CODE, GRACE, HOST_KEY, alice, bob, connect, join, joinedMsg, setup, type Env } from './room.test-helpers.js';
 
 /** Drops the socket, lets the retry fire, and completes a new handshake. */
@@ -99,25 +100,82 @@ describe('Room', () => {
       assert.deepEqual(env.log, ['joined:alice', 'joined:bob']);
     });
 
-    it('the newcomer answers: one peer connection per listed participant, waiting for their offer', async () => {
+    it('the newcomer offers: one peer connection per listed participant, with audio+video transceivers carrying our tracks', async () => {
       const env = setup();
-      await join(env);
+      const t = await join(env);
+      await flush();
       assert.equal(env.pcs.all.length, 2);
       for (const pc of env.pcs.all) {
-        assert.deepEqual(pc.calls, [], 'members already present make the offers');
+        assert.deepEqual(pc.calls.filter((c) => c.startsWith('addTransceiver')), ['addTransceiver:audio', 'addTransceiver:video']);
+        assert.deepEqual(pc.transceivers.map((x) => x.sender.track), [env.media.tracks.audio, env.media.tracks.video]);
         assert.deepEqual(pc.config.iceServers, welcome().iceServers);
       }
+      assert.deepEqual(t.sentOf('offer').map((m) => m.to), ['alice', 'bob']);
     });
 
-    it('a member already present initiates to a newcomer, with audio+video transceivers carrying our tracks, and offers at once', async () => {
+    it('a member already present waits for a newcomer\'s offer', async () => {
       const env = setup();
-      const t = await join(env, [alice]);
+      const t = await join(env, []);
       t.receive({ type: 'participant-joined', participant: bob });
       await flush();
-      const pc = env.pcs.all[1]!;
-      assert.deepEqual(pc.calls.filter((c) => c.startsWith('addTransceiver')), ['addTransceiver:audio', 'addTransceiver:video']);
-      assert.deepEqual(pc.transceivers.map((x) => x.sender.track), [env.media.tracks.audio, env.media.tracks.video]);
-      assert.equal(t.sentOf('offer').length, 1);
+      assert.deepEqual(env.pcs.all.at(-1)!.calls, [], 'the newcomer makes the offer');
+      assert.equal(t.sentOf('offer').length, 0);
+    });
+
+    it('prepare(): the first offer is made before join and sent the moment joined arrives, on that same connection', async () => {
+      const env = setup();
+      const t = await connect(env);
+      env.room.prepare(env.media);
+      await flush();
+      assert.equal(env.pcs.all.length, 1, 'one connection made ahead');
+      const early = env.pcs.all[0]!;
+      assert.ok(early.calls.includes('sld:offer'), 'its offer is written before joining');
+      assert.equal(t.sentOf('offer').length, 0, 'nothing is sent before joining');
+      const done = env.room.join(CODE, { name: 'Me', media: env.media });
+      t.receive(joinedMsg([alice, bob]));
+      await done;
+      const offers = t.sentOf('offer');
+      assert.equal(offers[0]?.to, 'alice', 'the prepared offer goes out at once, to the first participant');
+      assert.equal(offers[0]?.sdp, early.localDescription?.sdp);
+      assert.equal(env.pcs.all.length, 2, 'the second participant gets a connection of its own');
+      await flush();
+      assert.deepEqual(t.sentOf('offer').map((m) => m.to), ['alice', 'bob']);
+      assert.equal(early.closed, false);
+    });
+
+    it('prepare(): a connection not used (nobody there yet) is closed at join; a camera switch before joining reaches it', async () => {
+      const env = setup();
+      const t = await connect(env);
+      env.room.prepare(env.media);
+      await flush();
+      const early = env.pcs.all[0]!;
+      env.room.prepare(env.media); // again with the same media: nothing new
+      assert.equal(env.pcs.all.length, 1);
+      await env.media.setCameraOff(true);
+      assert.deepEqual(early.transceivers[1]!.replaced, [null], 'the camera turned off before joining is not sent');
+      const done = env.room.join(CODE, { name: 'Me', media: env.media });
+      t.receive(joinedMsg([]));
+      await done;
+      assert.equal(early.closed, true);
+    });
+
+    it('a member keeps a spare connection gathering candidates and answers the next newcomer on it', async () => {
+      const env = setup();
+      const t = await join(env, []);
+      assert.equal(env.pcs.all.length, 0, 'no spare during our own call setup');
+      env.clock.advance(SPARE_DELAY_MS);
+      assert.equal(env.pcs.all.length, 1);
+      const spare = env.pcs.all[0]!;
+      assert.equal(spare.config.iceCandidatePoolSize, 1, 'the spare gathers before any description exists');
+      t.receive({ type: 'participant-joined', participant: bob });
+      t.receive({ type: 'offer', from: 'bob', sdp: fakeSdp([{ mid: '0', kind: 'audio', direction: 'sendrecv' }, { mid: '1', kind: 'video', direction: 'sendrecv' }]) });
+      await flush();
+      assert.equal(env.pcs.all.length, 1, 'the newcomer was answered on the spare');
+      assert.deepEqual(t.sentOf('answer').map((m) => m.to), ['bob']);
+      env.clock.advance(SPARE_DELAY_MS);
+      assert.equal(env.pcs.all.length, 2, 'and a new spare follows');
+      env.room.leave();
+      assert.ok(env.pcs.all.every((pc) => pc.closed), 'leaving closes the spare too');
     });
 
     it('join-error ROOM_FULL rejects with ROOM_FULL and returns to connected; a later join works', async () => {
@@ -213,7 +271,7 @@ describe('Room', () => {
       t.receive({ type: 'participant-joined', participant: bob });
       assert.ok(env.room.participants.has('bob'));
       const pc = env.pcs.all[1]!;
-      assert.ok(pc.calls.includes('addTransceiver:audio'), 'the existing member initiates');
+      assert.deepEqual(pc.calls, [], 'the newcomer initiates');
       assert.equal(env.room.participants.get('bob')?.connection, 'connecting');
       const left: Array<[RemoteParticipant, string]> = [];
       env.room.on('participantLeft', (p, why) => left.push([p, why]));
@@ -289,8 +347,7 @@ describe('Room', () => {
 
     it('a camera change swaps the sent track without renegotiating', async () => {
       const env = setup();
-      const t = await join(env, []);
-      t.receive({ type: 'participant-joined', participant: alice });
+      const t = await join(env, [alice]);
       await flush();
       const offers = t.sentOf('offer').length;
       await env.room.setCameraOff(true);
@@ -351,7 +408,7 @@ describe('Room', () => {
       // Fresh links for everyone; the old ones are closed.
       assert.equal(env.pcs.all.length, 4);
       assert.ok(env.pcs.all.slice(0, 2).every((pc) => pc.closed));
-      assert.ok(env.pcs.all.slice(2).every((pc) => !pc.closed && pc.calls.length === 0), 'new links wait for the others to offer');
+      assert.ok(env.pcs.all.slice(2).every((pc) => !pc.closed && pc.calls.includes('addTransceiver:audio')), 'coming back, we offer again');
     });
 
     it('keeps participants missing from the new list as reconnecting, and drops them after the grace period', async () => {
@@ -503,16 +560,16 @@ describe('Room screen sharing', () => {
     const a = env.room.participants.get('alice')!;
     assert.deepEqual(a.screen, { streamId: 'alice-screen', audio: false });
     assert.equal(a.screenStream, null);
+    await flush();
+    // We joined last, so we offered; alice answers, then adds her screen in an offer of her own.
+    const camera: FakeMLine[] = [
+      { mid: '0', kind: 'audio', direction: 'sendrecv' },
+      { mid: '1', kind: 'video', direction: 'sendrecv' },
+    ];
+    t.receive({ type: 'answer', from: 'alice', sdp: fakeSdp(camera) });
+    await flush();
     env.log.length = 0;
-    t.receive({
-      type: 'offer',
-      from: 'alice',
-      sdp: fakeSdp([
-        { mid: '0', kind: 'audio', direction: 'sendrecv' },
-        { mid: '1', kind: 'video', direction: 'sendrecv' },
-        { mid: '2', kind: 'video', direction: 'sendonly', msid: 'alice-screen' },
-      ]),
-    });
+    t.receive({ type: 'offer', from: 'alice', sdp: fakeSdp([...camera, { mid: '2', kind: 'video', direction: 'sendonly', msid: 'alice-screen' }]) });
     await flush();
     const screen = a.screenStream as MediaStream | null;
     assert.ok(screen, 'the screen stream is set');

@@ -30,7 +30,8 @@ import { Moderation } from './moderation.js';
 import { RoomScreenShare } from './screen-share.js';
 import { SignalClient } from './signal-client.js';
 import { StateMachine } from './state.js';
-import { MeshTopology } from './topology/mesh.js';
+import { MeshTopology, meshPeerConfig } from './topology/mesh.js';
+import { PreparedOffer } from './topology/prepared-offer.js';
 import { TopologyMigration } from './topology/migration.js';
 import { SfuTopology } from './topology/sfu.js';
 import type { LocalScreenTracks, LocalTracks, RemoteMediaStats, Topology } from './topology/topology.js';
@@ -87,6 +88,13 @@ export interface LocalMediaSource {
   on<E extends keyof LocalMediaEvents>(event: E, listener: (...args: LocalMediaEvents[E]) => void): () => void;
 }
 
+/** Media handed to {@link Room.prepare} and the offer made ready with it. */
+interface Preparing {
+  media: LocalMediaSource;
+  offer: PreparedOffer | null;
+  off: () => void;
+}
+
 /** What a Room needs; `createBrowserRoom()` fills these in for browsers. */
 export interface RoomOptions {
   /** WebSocket URL of the server's signaling endpoint, e.g. `wss://host:9000/ws`. */
@@ -140,6 +148,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Shown video heights by participant, from {@link reportVideoSize}. */
   readonly #views = new Map<string, number>();
   #mediaOff: Array<() => void> = [];
+  /** The media given to {@link prepare}, and the first connection made ready with it. */
+  #preparing: Preparing | null = null;
   #meter: AudioLevelMeter | null = null;
   #meterTrack: MediaStreamTrack | null = null;
   #levelTimer: unknown = null;
@@ -193,6 +203,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     });
     this.#signal.on('welcome', (_w, again) => {
       this.#iceServers = null; // a new welcome carries fresh ones
+      this.#prepareOffer();
       if (again) void this.#afterReconnect();
     });
     this.#screens = new RoomScreenShare({
@@ -266,6 +277,40 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   /**
+   * Gets ready to join with `media` (optional; call it on a pre-join screen once the preview
+   * runs): the connection to the first participant is made and its offer written before Join is
+   * clicked, so media starts sooner after it. Costs one idle RTCPeerConnection until then;
+   * `join` with other media, or `close`, discards it.
+   */
+  prepare(media: LocalMediaSource): void {
+    if (this.#preparing?.media === media) return;
+    this.#dropPrepared();
+    const preparing: Preparing = {
+      media,
+      offer: null,
+      off: media.on('tracksChanged', (tracks) => preparing.offer?.setTracks(tracks)),
+    };
+    this.#preparing = preparing;
+    this.#prepareOffer();
+  }
+
+  /** Makes the prepared offer when there is media to prepare for and the server's ICE servers are known. */
+  #prepareOffer(): void {
+    const preparing = this.#preparing;
+    const iceServers = this.#iceServers ?? this.#signal.welcome?.iceServers;
+    if (!preparing || !iceServers || this.#topology || this.#sm.state === 'closed') return;
+    preparing.offer?.close();
+    const config = meshPeerConfig({ iceServers, iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' });
+    preparing.offer = new PreparedOffer(this.options.peerConnectionFactory, config, preparing.media.tracks);
+  }
+
+  #dropPrepared(): void {
+    this.#preparing?.off();
+    this.#preparing?.offer?.close();
+    this.#preparing = null;
+  }
+
+  /**
    * Joins a session by code (any spelling a person might type) and starts sending `media`.
    * `credentials` answer a password, carry an LMS join token, or a host key (a class room's
    * host link). Throws LecternError: ROOM_NOT_FOUND, ROOM_FULL, PASSWORD_REQUIRED,
@@ -294,6 +339,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       const joined = await this.#sendJoin(options.token);
       this.#sm.transition('joined');
       this.#applyJoined(joined, false);
+      this.#dropPrepared(); // used by now, or of no use in this session
       this.#attachMedia(options.media);
       this.#startLevels();
       this.chat.flush();
@@ -387,6 +433,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   close(): void {
     if (this.#sm.state === 'closed') return;
     if (this.#sm.state === 'joined') this.#signal.send({ type: 'leave' });
+    this.#dropPrepared();
     this.#teardownSession();
     this.#signal.close();
     this.files.close();
@@ -438,12 +485,14 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.files.attach(this.#topology);
     }
     const present = new Set(joined.participants.map((p) => p.id));
+    // The connection prepared before joining (if it was for this media) carries the first offer.
+    const preparing = !rejoin && this.#topology.kind === 'mesh' && this.#preparing?.media === this.#media ? this.#preparing : null;
     for (const info of joined.participants) {
       const p = this.#upsert(info);
       this.#clearGrace(p.id);
       if (rejoin) this.#setConnection(p, 'connecting');
-      // Members already present make the offers (they learn of us first), so we wait.
-      this.#topology.addPeer(info.id, false);
+      // The newcomer makes the offers: its first one was written before it joined.
+      this.#topology.addPeer(info.id, true, preparing?.offer?.take() ?? null);
     }
     if (rejoin) {
       for (const p of this.#participants.values()) {
@@ -467,7 +516,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     const topology: Topology =
       kind === 'sfu'
         ? new SfuTopology(options, this.options.peerConnectionFactory, send, tracks)
-        : new MeshTopology(selfId, options, this.options.peerConnectionFactory, send);
+        : new MeshTopology(selfId, options, this.options.peerConnectionFactory, send, this.#clock);
     if (this.#media) topology.setLocalTracks(this.#media.tracks);
     // Through the SFU the camera goes up once, as simulcast layers up to 720p; in mesh once per peer, at 360p.
     void this.#media?.setVideoConstraints?.(kind === 'sfu' ? SFU_VIDEO_CONSTRAINTS : DEFAULT_VIDEO_CONSTRAINTS);
@@ -638,11 +687,11 @@ export class Room extends TypedEmitter<RoomEvents> {
         this.#clearGrace(p.id);
         this.#setConnection(p, 'connecting');
         if (known) this.#screens.forget(p.id); // its media connection is rebuilt below
-        // We were here first, so we offer: participant-joined reaches us before the
-        // newcomer even gets its `joined`, which starts media sooner.
-        // While moving, only the new path connects to newcomers (they are on it already).
+        // The newcomer offers (its first offer is usually made before it joined), so we wait.
+        // While moving, only the new path connects to newcomers (they are on it already); both
+        // sides may offer there, which perfect negotiation settles.
         if (this.#migration) this.#migration.next.addPeer(p.id, true);
-        else this.#topology?.addPeer(p.id, true);
+        else this.#topology?.addPeer(p.id, false);
         if (known) this.emit('participantUpdated', p);
         return;
       }
@@ -707,6 +756,7 @@ export class Room extends TypedEmitter<RoomEvents> {
         // Renewed TURN credentials: new connections use them, live ones get them for ICE restarts.
         this.#iceServers = m.iceServers;
         for (const t of this.#topologies()) t.setIceServers(m.iceServers);
+        this.#prepareOffer(); // before joining: an offer whose relay credentials stay valid
         return;
       default:
         return; // replies are consumed by requests; others are not for the room

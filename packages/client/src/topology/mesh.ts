@@ -1,9 +1,21 @@
 import type { ClientMessage, IceServer } from '@lectern/protocol';
 import { TypedEmitter } from '../emitter.js';
-import type { PeerConnectionFactory } from '../ports.js';
+import { systemClock, type Clock, type PeerConnectionFactory } from '../ports.js';
 import { PeerLink } from './peer-link.js';
+import type { PreparedConnection } from './prepared-offer.js';
 import { summarizeInboundStats } from './stats.js';
 import type { InboundSignal, LocalScreenTracks, LocalTracks, RemoteMediaStats, Topology, TopologyEvents, TopologyOptions } from './topology.js';
+
+/**
+ * How long after joining, or after a newcomer took the spare connection, the next spare is
+ * made: long enough for the call setup under way to finish first.
+ */
+export const SPARE_DELAY_MS = 1500;
+
+/** The configuration of every mesh connection (a prepared one too, so that it fits). */
+export function meshPeerConfig(options: Pick<TopologyOptions, 'iceServers' | 'iceTransportPolicy'>): RTCConfiguration {
+  return { iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy, bundlePolicy: 'max-bundle' };
+}
 
 /** Full mesh: one {@link PeerLink} per remote participant. */
 export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topology {
@@ -13,25 +25,32 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
   #tracks: LocalTracks = { audio: null, video: null };
   #screen: LocalScreenTracks | null = null;
   #closed = false;
+  /** A connection gathering ICE candidates ahead of the next newcomer's offer (see {@link SPARE_DELAY_MS}). */
+  #spare: RTCPeerConnection | null = null;
+  #spareTimer: unknown = null;
 
   constructor(
     private readonly selfId: string,
     private readonly options: TopologyOptions,
     private readonly factory: PeerConnectionFactory,
     private readonly send: (message: ClientMessage) => void,
+    private readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'> = systemClock,
   ) {
     super();
+    this.#spareLater();
   }
 
-  addPeer(participantId: string, initiate: boolean): void {
+  addPeer(participantId: string, initiate: boolean, prepared: PreparedConnection | null = null): void {
     if (this.#closed) return;
     this.removePeer(participantId);
+    // A newcomer's offer is answered on the spare: its candidates are gathered already.
+    const spare = initiate || prepared ? null : this.#takeSpare();
     const link = new PeerLink(
       participantId,
       // A fixed rule both sides agree on without talking: the larger id is polite.
       this.selfId > participantId,
-      this.factory,
-      { iceServers: this.options.iceServers, iceTransportPolicy: this.options.iceTransportPolicy, bundlePolicy: 'max-bundle' },
+      spare ? () => spare : this.factory,
+      meshPeerConfig(this.options),
       this.#tracks,
       {
         send: (m) => this.send(m),
@@ -43,6 +62,7 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
       },
       initiate,
       this.#screen,
+      prepared,
     );
     this.#links.set(participantId, link);
   }
@@ -82,6 +102,8 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
 
   setIceServers(iceServers: IceServer[]): void {
     this.options.iceServers = iceServers;
+    this.#dropSpare();
+    this.#spareLater();
     for (const link of this.#links.values()) link.setIceServers(iceServers);
   }
 
@@ -93,6 +115,31 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
     return this.#links.get(participantId)?.openDataChannel(label) ?? null;
   }
 
+  #takeSpare(): RTCPeerConnection | null {
+    const spare = this.#spare;
+    this.#spare = null;
+    this.#spareLater();
+    return spare;
+  }
+
+  /** Makes the next spare a while from now, so that its gathering stays out of the call setup now under way. */
+  #spareLater(): void {
+    if (this.#closed || this.#spare || this.#spareTimer !== null) return;
+    this.#spareTimer = this.clock.setTimeout(() => {
+      this.#spareTimer = null;
+      if (this.#closed || this.#spare) return;
+      // The pool makes the browser gather now, before any description exists.
+      this.#spare = this.factory({ ...meshPeerConfig(this.options), iceCandidatePoolSize: 1 });
+    }, SPARE_DELAY_MS);
+  }
+
+  #dropSpare(): void {
+    if (this.#spareTimer !== null) this.clock.clearTimeout(this.#spareTimer);
+    this.#spareTimer = null;
+    this.#spare?.close();
+    this.#spare = null;
+  }
+
   async stats(participantId: string): Promise<RemoteMediaStats | null> {
     const link = this.#links.get(participantId);
     if (!link) return null;
@@ -102,6 +149,7 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#dropSpare();
     for (const link of this.#links.values()) link.close();
     this.#links.clear();
     this.removeAllListeners();

@@ -4,6 +4,7 @@ import type { LocalScreenTracks } from '../screen-capture.js';
 import { ScreenLink } from './screen-link.js';
 import type { InboundSignal, LocalTracks } from './topology.js';
 import { swapIceServers } from './ice-servers.js';
+import type { PreparedConnection } from './prepared-offer.js';
 
 /** What a link needs from its topology. */
 export interface PeerLinkHost {
@@ -52,8 +53,10 @@ export class PeerLink {
     private readonly host: PeerLinkHost,
     initiate: boolean,
     screen: LocalScreenTracks | null = null,
+    /** A connection whose offer was made before joining ({@link PreparedOffer}); implies `initiate`. */
+    prepared: PreparedConnection | null = null,
   ) {
-    this.pc = factory(config);
+    this.pc = prepared?.pc ?? factory(config);
     this.#screen = new ScreenLink(
       this.pc,
       {
@@ -79,7 +82,17 @@ export class PeerLink {
       if (channel.label === LINK_CHANNEL_LABEL) this.#linkChannel = channel;
       else this.host.dataChannel?.(channel);
     };
-    if (initiate) {
+    if (prepared) {
+      this.#audio = prepared.audio;
+      this.#video = prepared.video;
+      this.#linkChannel = prepared.channel;
+      this.setLocalTracks(tracks);
+      this.#screen.ready();
+      // The offer is made and holds the candidates gathered so far; later ones trickle as usual.
+      const sdp = this.pc.localDescription?.sdp;
+      if (sdp) this.host.send({ type: 'offer', to: this.remoteId, sdp });
+      if (this.pc.iceGatheringState === 'complete') this.host.send({ type: 'ice-candidate', to: this.remoteId, candidate: null });
+    } else if (initiate) {
       // The offerer fixes the m-line order: audio first, then video.
       this.#audio = this.pc.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendrecv' });
       this.#video = this.pc.addTransceiver(tracks.video ?? 'video', { direction: 'sendrecv' });

@@ -1,6 +1,7 @@
 import type { IceServer, ServerMessageOf } from '@lectern/protocol';
 import type { TypedEmitter } from '../emitter.js';
 import type { LocalScreenTracks } from '../screen-capture.js';
+import type { PreparedConnection } from './prepared-offer.js';
 
 export type { LocalScreenTracks } from '../screen-capture.js';
 
@@ -82,8 +83,11 @@ export interface Topology extends Pick<TypedEmitter<TopologyEvents>, 'on' | 'off
   readonly kind: 'mesh' | 'sfu';
   /** Whether this topology can carry shared screens (see {@link setLocalScreen}). */
   readonly carriesScreens: boolean;
-  /** A remote participant is present. `initiate` says whether this side makes the first offer. */
-  addPeer(participantId: string, initiate: boolean): void;
+  /**
+   * A remote participant is present. `initiate` says whether this side makes the first offer;
+   * `prepared`, a connection whose offer was made before joining, carries it (mesh only).
+   */
+  addPeer(participantId: string, initiate: boolean, prepared?: PreparedConnection | null): void;
   /** Drops the media connection to a participant. */
   removePeer(participantId: string): void;
   /** Handles a relayed offer, answer or ICE candidate (mesh). */
