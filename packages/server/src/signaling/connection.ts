@@ -59,6 +59,12 @@ export class Connection implements ParticipantLink {
   readonly #bucket: TokenBucket;
   /** Drawn on as well while the socket is not in a session (see {@link preJoinRate}). */
   readonly #preJoinBucket: TokenBucket;
+  /**
+   * Drawn on by frames the server cannot use (binary, not JSON, unknown or malformed messages):
+   * the same tenth of the budget. A client that keeps sending them is broken or hostile, and is
+   * closed long before its whole message budget is spent on error replies.
+   */
+  readonly #badFrameBucket: TokenBucket;
   /** Assigned in `welcome`. */
   participantId = '';
   /** Session this connection may re-open (from a verified resume token). */
@@ -90,6 +96,7 @@ export class Connection implements ParticipantLink {
   ) {
     this.#bucket = new TokenBucket(limits.rate);
     this.#preJoinBucket = new TokenBucket(preJoinRate(limits.rate));
+    this.#badFrameBucket = new TokenBucket(preJoinRate(limits.rate));
     socket.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
     socket.on('close', () => this.#onClose());
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
@@ -127,7 +134,10 @@ export class Connection implements ParticipantLink {
   close(code: number, reason: string, abusive = false): void {
     if (this.socket.readyState === this.socket.CLOSED || this.socket.readyState === this.socket.CLOSING) return;
     this.socket.close(code, reason);
-    if (abusive) this.socket.pause();
+    if (abusive) {
+      this.socket.pause();
+      discardUnparsedFrames(this.socket);
+    }
     // A peer that never answers the close handshake must not hold the socket open.
     setTimeout(() => this.socket.terminate(), abusive ? 1000 : 2000).unref();
   }
@@ -138,14 +148,11 @@ export class Connection implements ParticipantLink {
     this.lastSeen = Date.now();
     const now = performance.now();
     if (!this.#bucket.take(now) || (this.#state !== 'joined' && !this.#preJoinBucket.take(now))) {
-      this.log.info({ state: this.#state }, 'message rate exceeded; closing');
-      this.sendError(ErrorCodes.RATE_LIMITED, 'too many messages; this connection is closed');
-      this.close(CloseCodes.POLICY, 'message rate exceeded', true);
-      this.limits.admission?.strike(this.remoteAddress);
+      this.#closeFlooder('too many messages', 'message rate exceeded');
       return;
     }
     if (isBinary) {
-      this.sendError(ErrorCodes.BAD_MESSAGE, 'binary frames are not accepted; send JSON text');
+      this.#refuse(now, ErrorCodes.BAD_MESSAGE, 'binary frames are not accepted; send JSON text');
       return;
     }
     // ws hands over a Buffer (binaryType "nodebuffer"); decode it in place rather than copy it.
@@ -154,7 +161,7 @@ export class Connection implements ParticipantLink {
     if (!decoded.ok) {
       if (decoded.code === ErrorCodes.UNKNOWN_TYPE) this.log.info({ type: decoded.type }, 'ignored unknown message type');
       else this.log.debug({ code: decoded.code, reason: decoded.message }, 'rejected message');
-      this.sendError(decoded.code, decoded.message, decoded.type);
+      this.#refuse(now, decoded.code, decoded.message, decoded.type);
       return;
     }
     try {
@@ -165,6 +172,20 @@ export class Connection implements ParticipantLink {
     }
   }
 
+  /** Answers a frame the server cannot use, or closes a socket that sends too many of them. */
+  #refuse(now: number, code: ErrorCode, message: string, ref?: string): void {
+    if (this.#badFrameBucket.take(now)) this.sendError(code, message, ref);
+    else this.#closeFlooder('too many malformed messages', 'malformed message rate exceeded');
+  }
+
+  /** Closes a socket over one of its budgets with RATE_LIMITED and 1008; its address gets a strike. */
+  #closeFlooder(what: string, reason: string): void {
+    this.log.info({ state: this.#state, reason }, `${reason}; closing`);
+    this.sendError(ErrorCodes.RATE_LIMITED, `${what}; this connection is closed`);
+    this.close(CloseCodes.POLICY, reason, true);
+    this.limits.admission?.strike(this.remoteAddress);
+  }
+
   #onClose(): void {
     if (this.#state === 'closed') return;
     try {
@@ -173,4 +194,21 @@ export class Connection implements ParticipantLink {
       this.transition('closed');
     }
   }
+}
+
+/**
+ * Makes ws parse nothing more of what an abusive client already sent: the frames it has read
+ * but not yet handed over (up to a socket read, thousands of small frames) and whatever the
+ * socket still holds when it is destroyed. ws hands over one frame per event-loop turn, so a
+ * closed flooder's backlog would otherwise cost tens of milliseconds of parsing each, and a
+ * thousand of them seconds. This reaches into ws's receiver the way ws itself ignores data after
+ * a close frame; with another ws that lacks these fields it does nothing.
+ */
+export function discardUnparsedFrames(socket: WebSocket): void {
+  const receiver = (socket as unknown as { _receiver?: { _buffers?: unknown; _bufferedBytes?: unknown; _opcode?: unknown } })._receiver;
+  if (!receiver || !Array.isArray(receiver._buffers) || typeof receiver._bufferedBytes !== 'number' || typeof receiver._opcode !== 'number') return;
+  receiver._buffers.length = 0;
+  receiver._bufferedBytes = 0;
+  // As after a close frame: the receiver then drops every later write (ws/lib/receiver.js `_write`).
+  receiver._opcode = 0x08;
 }

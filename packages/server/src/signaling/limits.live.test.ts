@@ -42,6 +42,29 @@ describe('limits: message rate', () => {
     }
   });
 
+  test('a socket that keeps sending malformed frames is closed after a tenth of the burst of them, well under its message rate; an odd bad frame only gets its error', async () => {
+    const live = await Live.start({ messageRate: 50, messageBurst: 100 });
+    try {
+      const { clients } = await live.session(['Junk', 'Slip', 'Calm']);
+      const [junk, slip, calm] = clients as [TestClient, TestClient, TestClient];
+      for (let i = 0; i < 3; i++) slip.ws.send('not json');
+      await slip.roundTrip();
+      assert.equal(slip.pending('error').length, 3, 'each bad frame gets its error');
+      assert.ok(slip.open);
+      for (let i = 0; i < 60; i++) junk.ws.send(i % 2 ? 'not json' : '{"type":"no-such-type"}');
+      const closed = await within(junk.closed, 'junk sender closed');
+      assert.equal(closed.code, 1008);
+      const errors = junk.log.flatMap((m) => (m.type === 'error' ? [m.code] : []));
+      assert.equal(errors.at(-1), ErrorCodes.RATE_LIMITED);
+      const answered = errors.length - 1;
+      assert.ok(answered >= 9 && answered <= 12, `answered about a tenth of the burst (10) before closing, got ${answered}`);
+      assert.equal((await calm.next('participant-left')).participantId, junk.participantId);
+      await calm.roundTrip();
+    } finally {
+      await live.stop();
+    }
+  });
+
   test('a client at its burst, then at the sustained rate, is never limited', async () => {
     const live = await Live.start({ messageRate: 50, messageBurst: 60 });
     try {
