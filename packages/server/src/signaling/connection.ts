@@ -12,7 +12,7 @@ import {
 import type { Participant, ParticipantLink } from '../rooms/participant.js';
 import type { AccessGrant } from '../rooms/roles.js';
 import type { Room } from '../rooms/room.js';
-import { TokenBucket, preJoinRate, type ConnectionAdmission, type MessageRate } from './limits.js';
+import { SlowLane, TokenBucket, fastLaneRate, preJoinRate, type ConnectionAdmission, type MessageRate, type SlowLaneQueue } from './limits.js';
 
 /**
  * Most bytes queued towards one client before the server gives up on it: a client that stops
@@ -51,7 +51,10 @@ export interface ConnectionHandler {
  * One WebSocket: decodes at the edge, answers bad frames with an error, keeps the
  * heartbeat, and is the participant's link to its client. The domain never sees raw JSON.
  */
-export class Connection implements ParticipantLink {
+/** The one slow lane of this process: every connection's fast-sent frames share it. */
+const slowLane = new SlowLane();
+
+export class Connection implements ParticipantLink, SlowLaneQueue {
   #state: ConnectionState = 'handshake';
   lastSeen = Date.now();
   /** When the socket opened; a connection still in `handshake` long after this is closed. */
@@ -65,6 +68,14 @@ export class Connection implements ParticipantLink {
    * closed long before its whole message budget is spent on error replies.
    */
   readonly #badFrameBucket: TokenBucket;
+  /**
+   * Frames handled at once ({@link fastLaneRate}); the rest wait their turn in the slow lane.
+   * An ordinary client (a message now and then, a joiner's burst) hardly ever leaves the fast lane;
+   * one that keeps sending does, even while the server is too busy for it to reach its rate limit.
+   */
+  readonly #fastLaneBucket: TokenBucket;
+  /** Frames waiting in the slow lane, in order; null when none wait (see {@link SlowLane}). */
+  #slow: Array<[WebSocket.RawData, boolean]> | null = null;
   /** Assigned in `welcome`. */
   participantId = '';
   /** Session this connection may re-open (from a verified resume token). */
@@ -97,6 +108,7 @@ export class Connection implements ParticipantLink {
     this.#bucket = new TokenBucket(limits.rate);
     this.#preJoinBucket = new TokenBucket(preJoinRate(limits.rate));
     this.#badFrameBucket = new TokenBucket(preJoinRate(limits.rate));
+    this.#fastLaneBucket = new TokenBucket(fastLaneRate(limits.rate));
     socket.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
     socket.on('close', () => this.#onClose());
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
@@ -151,6 +163,30 @@ export class Connection implements ParticipantLink {
       this.#closeFlooder('too many messages', 'message rate exceeded');
       return;
     }
+    // Past its fast-lane budget, this socket's frames wait in the slow lane (in order, until it is empty).
+    if (this.#slow || !this.#fastLaneBucket.take(now)) {
+      // Half a burst waiting: it sends far faster than its turns come, whatever its rate says.
+      if ((this.#slow?.length ?? 0) >= this.limits.rate.burst / 2) {
+        this.#closeFlooder('too many messages', 'message backlog exceeded');
+        return;
+      }
+      (this.#slow ??= []).push([data, isBinary]);
+      slowLane.add(this);
+      return;
+    }
+    this.#handleFrame(data, isBinary, now);
+  }
+
+  /** Handles the oldest frame waiting in the slow lane; false when none are left. */
+  handleOne(): boolean {
+    const next = this.#slow?.shift();
+    if (next && !this.detached && this.socket.readyState === this.socket.OPEN) this.#handleFrame(next[0], next[1], performance.now());
+    if (this.#slow?.length && this.socket.readyState === this.socket.OPEN) return true;
+    this.#slow = null;
+    return false;
+  }
+
+  #handleFrame(data: WebSocket.RawData, isBinary: boolean, now: number): void {
     if (isBinary) {
       this.#refuse(now, ErrorCodes.BAD_MESSAGE, 'binary frames are not accepted; send JSON text');
       return;
@@ -187,6 +223,8 @@ export class Connection implements ParticipantLink {
   }
 
   #onClose(): void {
+    this.#slow = null;
+    slowLane.remove(this);
     if (this.#state === 'closed') return;
     try {
       this.handler.closed(this);

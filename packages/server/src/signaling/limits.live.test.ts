@@ -73,6 +73,9 @@ describe('limits: message rate', () => {
       // A joiner trickling its candidates: the whole burst at once, answered in full.
       for (let i = 0; i < 55; i++) a.send({ type: 'ice-candidate', to: b.participantId, candidate: { candidate: `candidate:${i} 1 udp 1 192.0.2.1 ${1000 + i} typ host` } });
       await waitFor(() => b.pending('ice-candidate').length === 55, 'all 55 candidates relayed');
+      // Most of them waited in the slow lane (past the fast lane's few), and came out in order.
+      const ports = b.pending('ice-candidate').map((m) => (m.type === 'ice-candidate' ? Number(m.candidate?.candidate.split(' ')[5]) : 0));
+      assert.deepEqual(ports, Array.from({ length: 55 }, (_, i) => 1000 + i));
       // Then well under the sustained rate for a while: one message every 40 ms (25/s).
       for (let i = 0; i < 25; i++) {
         const t0 = Date.now();

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULTS, messageBurstFor } from '../config.js';
-import { ConnectionAdmission, TokenBucket, addressKey, preJoinRate, type AbuseRules } from './limits.js';
+import { ConnectionAdmission, SlowLane, TokenBucket, addressKey, preJoinRate, type AbuseRules } from './limits.js';
 
 describe('TokenBucket', () => {
   test('allows the burst at once, then the sustained rate, never more', () => {
@@ -20,6 +20,56 @@ describe('TokenBucket', () => {
   test('a sender at the sustained rate is never refused', () => {
     const bucket = new TokenBucket({ ratePerS: 50, burst: 1 }, 0);
     for (let t = 0; t < 10_000; t += 20) assert.ok(bucket.take(t), `message at ${t} ms`);
+  });
+});
+
+/** A queue of `n` frames named `name`; each takes `costMs` of busy time to handle. */
+function queue(name: string, n: number, handled: string[], costMs = 0) {
+  let left = n;
+  return {
+    handleOne(): boolean {
+      const until = performance.now() + costMs;
+      while (performance.now() < until); // the work a frame costs
+      handled.push(`${name}${n - left}`);
+      return --left > 0;
+    },
+  };
+}
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('SlowLane', () => {
+  test('handles the waiting queues in turns, each in its own order, until all are empty', async () => {
+    const lane = new SlowLane(50);
+    const handled: string[] = [];
+    lane.add(queue('a', 3, handled));
+    lane.add(queue('b', 2, handled));
+    await turn();
+    await turn();
+    assert.deepEqual(handled, ['a0', 'b0', 'a1', 'b1', 'a2']);
+    assert.equal(lane.size, 0);
+  });
+
+  test('spends at most its budget per event-loop turn, so other work goes first', async () => {
+    const lane = new SlowLane(2);
+    const handled: string[] = [];
+    lane.add(queue('f', 1000, handled, 0.1));
+    await turn();
+    const first = handled.length;
+    assert.ok(first >= 1 && first <= 40, `about 2 ms of 0.1 ms frames in one turn, got ${first}`);
+    const deadline = performance.now() + 5000;
+    while (handled.length < 1000 && performance.now() < deadline) await turn();
+    assert.equal(handled.length, 1000, 'the rest follows in later turns');
+  });
+
+  test('a queue taken out of line is not handled again', async () => {
+    const lane = new SlowLane(50);
+    const handled: string[] = [];
+    const q = queue('x', 5, handled);
+    lane.add(q);
+    lane.remove(q);
+    await turn();
+    assert.deepEqual(handled, []);
   });
 });
 

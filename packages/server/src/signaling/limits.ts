@@ -36,6 +36,70 @@ export class TokenBucket {
   }
 }
 
+/** Something with frames waiting in the {@link SlowLane}. */
+export interface SlowLaneQueue {
+  /** Handles one waiting frame; false when none are left (it then leaves the lane). */
+  handleOne(): boolean;
+}
+
+/**
+ * Where the frames of a socket that sends fast wait (one past its fast-lane budget). They are
+ * handled a few milliseconds' worth per event-loop turn, in turns across such sockets, so that
+ * the frames of everyone else go first. Without it, a thousand flooders each get a frame handled
+ * per turn: every turn takes that long for everyone, and since a flooder's frames are then
+ * handled slower than its rate limit refills, the limit never catches it. With it, a flooder's
+ * frames cost only their arrival (its rate limit counts them), until it is closed.
+ */
+export class SlowLane {
+  readonly #waiting = new Set<SlowLaneQueue>();
+  #scheduled = false;
+
+  constructor(private readonly budgetMs = 2) {}
+
+  /** Puts `queue` in line (no-op if it is already waiting). */
+  add(queue: SlowLaneQueue): void {
+    this.#waiting.add(queue);
+    this.#schedule();
+  }
+
+  remove(queue: SlowLaneQueue): void {
+    this.#waiting.delete(queue);
+  }
+
+  get size(): number {
+    return this.#waiting.size;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#waiting.size === 0) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#drain());
+  }
+
+  #drain(): void {
+    this.#scheduled = false;
+    const end = performance.now() + this.budgetMs;
+    while (this.#waiting.size > 0 && performance.now() < end) {
+      for (const queue of this.#waiting) {
+        this.#waiting.delete(queue);
+        // Back to the end of the line: turns go round the waiting sockets.
+        if (queue.handleOne()) this.#waiting.add(queue);
+        if (performance.now() >= end) break;
+      }
+    }
+    this.#schedule();
+  }
+}
+
+/**
+ * How many of a socket's frames are handled the moment they arrive: a tenth of the sustained
+ * rate, in bursts of a twenty-fifth of the burst (at least 4). Beyond it they wait their turn in
+ * the {@link SlowLane}, which on a server with time to spare is the same event-loop turn.
+ */
+export function fastLaneRate(rate: MessageRate): MessageRate {
+  return { ratePerS: Math.max(1, rate.ratePerS / 10), burst: Math.max(4, Math.ceil(rate.burst / 25)) };
+}
+
 /**
  * The second budget of a socket that has not joined a session (before `hello`, before `join`,
  * or waiting in a lobby): a tenth of the joined one, at least a burst of 10. Such a socket only
