@@ -159,12 +159,21 @@ describe('Room', () => {
       assert.equal(early.closed, true);
     });
 
+    it('joining people already there, the spare waits until our own offers are under way', async () => {
+      const env = setup();
+      await join(env, [alice]);
+      env.clock.advance(SPARE_DELAY_MS - 1);
+      assert.equal(env.pcs.all.length, 1, 'only the connection to alice during our own call setup');
+      env.clock.advance(1);
+      assert.equal(env.pcs.all.length, 2);
+      assert.equal(env.pcs.all[1]!.config.iceCandidatePoolSize, 1);
+    });
+
     it('a member keeps a spare connection gathering candidates and answers the next newcomer on it', async () => {
       const env = setup();
       const t = await join(env, []);
-      assert.equal(env.pcs.all.length, 0, 'no spare during our own call setup');
-      env.clock.advance(SPARE_DELAY_MS);
-      assert.equal(env.pcs.all.length, 1);
+      env.clock.advance(0);
+      assert.equal(env.pcs.all.length, 1, 'alone in the session, the spare is made at once');
       const spare = env.pcs.all[0]!;
       assert.equal(spare.config.iceCandidatePoolSize, 1, 'the spare gathers before any description exists');
       t.receive({ type: 'participant-joined', participant: bob });

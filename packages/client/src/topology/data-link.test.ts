@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
 import type { ClientMessage } from '@lectern/protocol';
-import { FakePeerConnection, flush } from '../fakes.test-helpers.js';
+import { FakeClock, FakePeerConnection, flush } from '../fakes.test-helpers.js';
 import { DataLinks } from './data-link.js';
 import type { InboundSignal } from './topology.js';
 import { MeshTopology } from './mesh.js';
@@ -156,7 +156,7 @@ describe('DataLinks: on-demand data connections for file transfer in SFU mode', 
       const pc = new FakePeerConnection(c);
       pcs.push(pc);
       return pc as unknown as RTCPeerConnection;
-    }, () => {});
+    }, () => {}, new FakeClock());
     mesh.handleSignal(signal({ type: 'offer', from: 'bob', sdp: 'offer', dataLink: 'opener' }));
     await flush();
     assert.equal(pcs.length, 0);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { ClientMessage } from '@lectern/protocol';
-import { FakeTrack, asTrack, fakePeerConnections, flush, installFakeMediaStream } from '../fakes.test-helpers.js';
+import { FakeClock, FakeTrack, asTrack, fakePeerConnections, flush, installFakeMediaStream } from '../fakes.test-helpers.js';
 import { MeshTopology } from './mesh.js';
 
 function make(selfId = 'mmm') {
   const pcs = fakePeerConnections();
   const sent: ClientMessage[] = [];
-  const mesh = new MeshTopology(selfId, { iceServers: [{ urls: 'turn:t.example', username: 'u', credential: 'c' }], iceTransportPolicy: 'relay' }, pcs.factory, (m) => sent.push(m));
+  const mesh = new MeshTopology(selfId, { iceServers: [{ urls: 'turn:t.example', username: 'u', credential: 'c' }], iceTransportPolicy: 'relay' }, pcs.factory, (m) => sent.push(m), new FakeClock()); // the clock stands still: no spare
   return { mesh, pcs, sent };
 }
 

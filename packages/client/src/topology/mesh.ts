@@ -7,8 +7,9 @@ import { summarizeInboundStats } from './stats.js';
 import type { InboundSignal, LocalScreenTracks, LocalTracks, RemoteMediaStats, Topology, TopologyEvents, TopologyOptions } from './topology.js';
 
 /**
- * How long after joining, or after a newcomer took the spare connection, the next spare is
- * made: long enough for the call setup under way to finish first.
+ * How long after our own offers (joining a session with people in it), or after a newcomer took
+ * the spare connection, the next spare is made: long enough for the call setup under way to
+ * finish first. Joining an empty session, it is made at once.
  */
 export const SPARE_DELAY_MS = 1500;
 
@@ -37,12 +38,19 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
     private readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'> = systemClock,
   ) {
     super();
-    this.#spareLater();
+    // At once, unless we offer to someone straight away (see addPeer).
+    this.#spareLater(0);
   }
 
   addPeer(participantId: string, initiate: boolean, prepared: PreparedConnection | null = null): void {
     if (this.#closed) return;
     this.removePeer(participantId);
+    if (initiate && this.#spareTimer !== null) {
+      // Our own call setup starts now; the spare waits until it is done.
+      this.clock.clearTimeout(this.#spareTimer);
+      this.#spareTimer = null;
+      this.#spareLater();
+    }
     // A newcomer's offer is answered on the spare: its candidates are gathered already.
     const spare = initiate || prepared ? null : this.#takeSpare();
     const link = new PeerLink(
@@ -123,14 +131,14 @@ export class MeshTopology extends TypedEmitter<TopologyEvents> implements Topolo
   }
 
   /** Makes the next spare a while from now, so that its gathering stays out of the call setup now under way. */
-  #spareLater(): void {
+  #spareLater(delayMs = SPARE_DELAY_MS): void {
     if (this.#closed || this.#spare || this.#spareTimer !== null) return;
     this.#spareTimer = this.clock.setTimeout(() => {
       this.#spareTimer = null;
       if (this.#closed || this.#spare) return;
       // The pool makes the browser gather now, before any description exists.
       this.#spare = this.factory({ ...meshPeerConfig(this.options), iceCandidatePoolSize: 1 });
-    }, SPARE_DELAY_MS);
+    }, delayMs);
   }
 
   #dropSpare(): void {
