@@ -105,9 +105,9 @@ export function ShareScreenButton(props: { room: Room; onError: (message: string
       class="share"
       aria-pressed={sharing}
       disabled={busy || (!available && !sharing)}
-      title={available ? undefined : 'Screen sharing is not available in large classes yet'}
+      title={available ? undefined : 'Screen sharing is not available in this session'}
       onClick={() => void toggle()}
-      aria-label={sharing ? 'Stop sharing screen' : available ? 'Share screen' : 'Share screen (not available in large classes yet)'}
+      aria-label={sharing ? 'Stop sharing screen' : available ? 'Share screen' : 'Share screen (not available in this session)'}
     >
       <Icon name="screen" /> {sharing ? 'Stop sharing' : 'Share screen'}
     </button>
