@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 /**
  * Helpers for the live tests (a real server on 127.0.0.1, port 0, and `ws` clients). Named
  * *.test.ts only because test code lives in such files; it registers no tests itself.
@@ -194,7 +195,7 @@ export class Live {
     private readonly ownsDir: boolean,
   ) {}
 
-  static async start(overrides: Partial<LecternConfig> = {}): Promise<Live> {
+  static async start(overrides: Partial<LecternConfig> = {}, logger: Logger = createLogger('silent')): Promise<Live> {
     const ownsDir = overrides.dataDir === undefined;
     const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), 'lectern-live-')));
     const config: LecternConfig = {
@@ -216,7 +217,7 @@ export class Live {
       ...overrides,
       dataDir,
     };
-    const server = await startServer(config, createLogger('silent'));
+    const server = await startServer(config, logger);
     return new Live(server, config, ownsDir);
   }
 

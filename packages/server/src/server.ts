@@ -17,7 +17,7 @@ import { ChatService } from './chat/chat-service.js';
 import { ChatStore } from './chat/chat-store.js';
 import { createRequestHandler } from './http.js';
 import { RoomRegistry } from './rooms/registry.js';
-import { CloseCodes, Connection } from './signaling/connection.js';
+import { CloseCodes, Connection, type FloodLog } from './signaling/connection.js';
 import { ConnectionAdmission } from './signaling/limits.js';
 import { ResumeTokens } from './signaling/resume-token.js';
 import { SignalingService } from './signaling/service.js';
@@ -146,6 +146,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false, allowSynchronousEvents: false });
   const admission = new ConnectionAdmission({ perIp: config.maxConnectionsPerIp, total: config.maxConnections });
   const rate = { ratePerS: config.messageRate, burst: messageBurstFor(config) };
+  const floodLog: FloodLog = { at: -Infinity, unlogged: 0 };
   let nextConn = 0;
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
@@ -172,7 +173,7 @@ export async function startServer(config: LecternConfig, log: Logger): Promise<L
     // the whole request, headers and all, for the life of the connection).
     const requestHost = req.headers.host ?? (req.socket.localAddress ? `[${req.socket.localAddress}]` : null);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling, { rate, admission });
+      const conn = new Connection(ws, remote, log.child({ conn: ++nextConn }), signaling, { rate, admission, floodLog });
       conn.requestHost = requestHost;
       signaling.add(conn);
       conn.log.debug({ remote }, 'connection opened');

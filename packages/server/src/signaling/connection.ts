@@ -54,6 +54,16 @@ export interface ConnectionHandler {
 /** The one slow lane of this process: every connection's fast-sent frames share it. */
 const slowLane = new SlowLane();
 
+/**
+ * When a server last logged closing a flooder, and how many it closed since without a line:
+ * such closes are logged at most once a second, since a thousand flooding sockets would
+ * otherwise write a thousand lines (synchronously) in the moment the server is busiest.
+ */
+export interface FloodLog {
+  at: number;
+  unlogged: number;
+}
+
 export class Connection implements ParticipantLink, SlowLaneQueue {
   #state: ConnectionState = 'handshake';
   lastSeen = Date.now();
@@ -103,7 +113,7 @@ export class Connection implements ParticipantLink, SlowLaneQueue {
     readonly remoteAddress: string,
     readonly log: Logger,
     private readonly handler: ConnectionHandler,
-    private readonly limits: { rate: MessageRate; admission?: Pick<ConnectionAdmission, 'strike'> },
+    private readonly limits: { rate: MessageRate; admission?: Pick<ConnectionAdmission, 'strike'>; floodLog?: FloodLog },
   ) {
     this.#bucket = new TokenBucket(limits.rate);
     this.#preJoinBucket = new TokenBucket(preJoinRate(limits.rate));
@@ -216,7 +226,15 @@ export class Connection implements ParticipantLink, SlowLaneQueue {
 
   /** Closes a socket over one of its budgets with RATE_LIMITED and 1008; its address gets a strike. */
   #closeFlooder(what: string, reason: string): void {
-    this.log.info({ state: this.#state, reason }, `${reason}; closing`);
+    const now = performance.now();
+    const floodLog = this.limits.floodLog;
+    if (!floodLog || now - floodLog.at >= 1000) {
+      this.log.info({ state: this.#state, reason, alsoClosedSinceLastLine: floodLog?.unlogged ?? 0 }, `${reason}; closing`);
+      if (floodLog) {
+        floodLog.at = now;
+        floodLog.unlogged = 0;
+      }
+    } else floodLog.unlogged++;
     this.sendError(ErrorCodes.RATE_LIMITED, `${what}; this connection is closed`);
     this.close(CloseCodes.POLICY, reason, true);
     this.limits.admission?.strike(this.remoteAddress);

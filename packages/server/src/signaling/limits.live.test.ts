@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import pino from 'pino';
 import WebSocket from 'ws';
 import { ErrorCodes } from '@lectern/protocol';
 import { Live, RawSocketClient, TestClient, waitFor, within } from '../live-support.test.js';
@@ -111,6 +112,22 @@ describe('limits: sockets outside a session, and addresses that keep flooding', 
       const { clients } = await live.session(['Joined', 'Other']);
       const joinedPongs = await floodUntilClosed(clients[0]!, 300);
       assert.ok(joinedPongs >= 90, `a joined socket keeps its burst, got ${joinedPongs}`);
+    } finally {
+      await live.stop();
+    }
+  });
+
+  test('flood closes are logged at most once a second, with a count of the others', async () => {
+    const lines: Array<{ msg?: string; alsoClosedSinceLastLine?: number }> = [];
+    const sink = { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) };
+    const live = await Live.start({ maxConnectionsPerIp: 1000 }, pino({ level: 'info' }, sink));
+    try {
+      // Three (more would be refused at the upgrade: the address keeps flooding), all at once.
+      const flooders = await Promise.all([live.ready(), live.ready(), live.ready()]);
+      const before = lines.length;
+      await Promise.all(flooders.map((f) => floodUntilClosed(f, 50)));
+      const closes = lines.slice(before).filter((l) => l.msg?.endsWith('; closing'));
+      assert.equal(closes.length, 1, `one line for three closes within a second, got ${closes.length}`);
     } finally {
       await live.stop();
     }
