@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCodes, LecternError, MAX_CHAT_CHARS, type ChatEntry, type ClientMessageOf } from '@lectern/protocol';
-import { CHAT_IN_FLIGHT, Chat, type ChatMessage } from './chat.js';
+import { Chat, type ChatMessage } from './chat.js';
 
 /** A chat whose host is online when `online` is true and records what it sends. */
 function setup() {
@@ -51,39 +51,6 @@ describe('Chat', () => {
       chat.messages.map((x) => [x.text, x.state, x.seq, x.mine]),
       [['hello', 'sent', 1, true]],
     );
-  });
-
-  test('a long outbox typed offline goes out in steps of CHAT_IN_FLIGHT, each stored message letting the next one go, in order', () => {
-    const { chat, sent, state, stored } = setup();
-    state.online = false;
-    for (let i = 0; i < 50; i++) chat.send(`m${i}`);
-    assert.equal(sent.length, 0);
-    state.online = true;
-    chat.flush();
-    assert.equal(sent.length, CHAT_IN_FLIGHT, 'not all fifty in one burst');
-    while (chat.messages.some((m) => m.state === 'sending')) {
-      const next = sent.find((m) => !chat.messages.some((x) => x.id === m.id && x.state === 'sent'));
-      assert.ok(next, 'something is in flight while messages wait');
-      chat.handle({ type: 'chat', message: stored(next) });
-    }
-    assert.deepEqual(
-      sent.map((m) => m.text),
-      Array.from({ length: 50 }, (_, i) => `m${i}`),
-      'each sent once, in the order typed',
-    );
-    assert.deepEqual(chat.messages.map((m) => m.seq), Array.from({ length: 50 }, (_, i) => i + 1));
-  });
-
-  test('a refused message makes room for the next; a reconnect sends what was in flight again', () => {
-    const { chat, sent } = setup();
-    for (let i = 0; i < CHAT_IN_FLIGHT + 2; i++) chat.send(`m${i}`);
-    assert.equal(sent.length, CHAT_IN_FLIGHT);
-    chat.handle({ type: 'chat-error', id: sent[0]!.id, code: ErrorCodes.CHAT_TOO_LONG, message: 'too long' });
-    assert.equal(sent.length, CHAT_IN_FLIGHT + 1, 'the refused one no longer counts');
-    chat.flush(); // back in the session on a new connection
-    const resent = sent.slice(CHAT_IN_FLIGHT + 1).map((m) => m.text);
-    assert.equal(resent.length, CHAT_IN_FLIGHT, 'the new connection carries a full window again');
-    assert.equal(resent[0], 'm1', 'oldest first, the failed one left out');
   });
 
   test('everyone sees the server order, whatever order messages arrive or are typed in', () => {

@@ -58,19 +58,10 @@ export type InboundChat = ServerMessageOf<'chat'> | ServerMessageOf<'chat-histor
  * connection is down stays `sending` and goes out once the room is back in the session;
  * the server recognises a re-send by its id, so it is delivered exactly once.
  */
-/**
- * Messages sent and not yet stored by the server, at most: the rest of the outbox waits for them.
- * An outbox of many messages typed offline then comes out in steps, not all in one burst that
- * the server's message budget would close the connection for.
- */
-export const CHAT_IN_FLIGHT = 20;
-
 export class Chat extends TypedEmitter<ChatEvents> {
   readonly #bySeq = new Map<number, ChatMessage>();
   /** Messages of ours the server has not confirmed (sending or failed), in the order typed. */
   readonly #outbox = new Map<string, ChatMessage>();
-  /** Ids sent on the current connection and not yet stored or refused. */
-  readonly #inFlight = new Set<string>();
   #list: readonly ChatMessage[] = [];
 
   constructor(
@@ -109,7 +100,7 @@ export class Chat extends TypedEmitter<ChatEvents> {
     };
     this.#outbox.set(message.id, message);
     this.#changed();
-    this.#pump();
+    this.#transmit(message);
     return message;
   }
 
@@ -120,7 +111,7 @@ export class Chat extends TypedEmitter<ChatEvents> {
     const again = { ...m, state: 'sending' as const, error: null };
     this.#outbox.set(id, again);
     this.#changed();
-    this.#pump();
+    this.#transmit(again);
   }
 
   /** Drops a failed message from the list. */
@@ -135,22 +126,18 @@ export class Chat extends TypedEmitter<ChatEvents> {
     switch (m.type) {
       case 'chat':
         if (this.#accept(m.message)) this.#changed();
-        this.#pump();
         return;
       case 'chat-history': {
         let any = false;
         for (const entry of m.messages) any = this.#accept(entry, true) || any;
         if (any) this.#changed();
-        this.#pump();
         return;
       }
       case 'chat-error': {
         const pending = this.#outbox.get(m.id);
         if (!pending) return;
-        this.#inFlight.delete(m.id);
         this.#outbox.set(m.id, { ...pending, state: 'failed', error: new LecternError(m.code, m.message) });
         this.#changed();
-        this.#pump();
         return;
       }
     }
@@ -158,27 +145,18 @@ export class Chat extends TypedEmitter<ChatEvents> {
 
   /** Sends everything still queued; the room calls this each time it is (back) in the session. */
   flush(): void {
-    this.#inFlight.clear(); // a new connection: whatever was sent on the old one goes again
-    this.#pump();
+    for (const m of this.#outbox.values()) if (m.state === 'sending') this.#transmit(m);
   }
 
   /** Forgets everything (the room left the session). */
   reset(): void {
     this.#bySeq.clear();
     this.#outbox.clear();
-    this.#inFlight.clear();
     this.#changed();
   }
 
-  /** Sends waiting messages, oldest first, while fewer than {@link CHAT_IN_FLIGHT} are in flight. */
-  #pump(): void {
-    for (const m of this.#outbox.values()) {
-      if (this.#inFlight.size >= CHAT_IN_FLIGHT) return;
-      if (m.state !== 'sending' || this.#inFlight.has(m.id)) continue;
-      const sent = this.host.send(m.to === null ? { type: 'chat-send', id: m.id, text: m.text } : { type: 'chat-send', id: m.id, to: m.to, text: m.text });
-      if (!sent) return; // not connected: flush() sends them on the next connection
-      this.#inFlight.add(m.id);
-    }
+  #transmit(m: ChatMessage): void {
+    this.host.send(m.to === null ? { type: 'chat-send', id: m.id, text: m.text } : { type: 'chat-send', id: m.id, to: m.to, text: m.text });
   }
 
   /** Records a stored message; returns false when it was already known. */
@@ -188,10 +166,7 @@ export class Chat extends TypedEmitter<ChatEvents> {
     const mine = self !== null && entry.from === self.id;
     const message: ChatMessage = { ...entry, state: 'sent', error: null, mine };
     this.#bySeq.set(entry.seq, message);
-    if (mine) {
-      this.#outbox.delete(entry.id);
-      this.#inFlight.delete(entry.id);
-    }
+    if (mine) this.#outbox.delete(entry.id);
     else if (!fromHistory) this.emit('received', message);
     return true;
   }
