@@ -47,10 +47,6 @@ export interface ConnectionHandler {
   closed(connection: Connection): void;
 }
 
-/**
- * One WebSocket: decodes at the edge, answers bad frames with an error, keeps the
- * heartbeat, and is the participant's link to its client. The domain never sees raw JSON.
- */
 /** The one slow lane of this process: every connection's fast-sent frames share it. */
 const slowLane = new SlowLane();
 
@@ -64,6 +60,10 @@ export interface FloodLog {
   unlogged: number;
 }
 
+/**
+ * One WebSocket: decodes at the edge, answers bad frames with an error, keeps the
+ * heartbeat, and is the participant's link to its client. The domain never sees raw JSON.
+ */
 export class Connection implements ParticipantLink, SlowLaneQueue {
   #state: ConnectionState = 'handshake';
   lastSeen = Date.now();
